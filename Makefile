@@ -1,0 +1,58 @@
+# vcplan: `make demo` and `make test` do all the set-up on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VCSIM := build/vcsim-vcplan
+GOENV := GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS=-mod=mod GOCACHE=$(CURDIR)/build/gocache
+DEMO_DIR := demo
+
+.PHONY: install vcsim test lint unit demo demo-stop bench clean
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Debian ships the govmomi simulator as Go source; we build our own small main on it, offline.
+/usr/share/gocode/src/github.com/vmware/govmomi/simulator:
+	command -v go >/dev/null && test -d $@ || \
+	  { apt-get install -y -q golang-go golang-github-vmware-govmomi-dev >/dev/null || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q golang-go golang-github-vmware-govmomi-dev >/dev/null; }; }
+
+vcsim: $(VCSIM)
+$(VCSIM): tests/vcsim/main.go | /usr/share/gocode/src/github.com/vmware/govmomi/simulator
+	mkdir -p build
+	cd tests/vcsim && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE=$(CURDIR)/build/gocache \
+	  go build -o $(CURDIR)/$(VCSIM) .
+
+lint: install
+	$(BIN)/ruff check planner providers tests bench
+	$(BIN)/ruff format --check planner providers tests bench
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q -m "not simulator"
+
+test: install vcsim lint
+	$(BIN)/pytest -q -n 2
+
+# Starts a simulator in the background (https with a CA made here), then shows vcplan at work.
+demo: install vcsim
+	$(BIN)/python -m tests.vcsim.harness start --dir $(DEMO_DIR)
+	@source $(DEMO_DIR)/env.sh && set -x && \
+	  $(BIN)/vcplan inventory
+	@echo
+	@echo "The simulator keeps running. Use it:  source $(DEMO_DIR)/env.sh && vcplan inventory"
+	@echo "Stop it:                               make demo-stop"
+
+demo-stop:
+	-$(BIN)/python -m tests.vcsim.harness stop --dir $(DEMO_DIR)
+
+bench: install vcsim
+	$(BIN)/python bench/inventory.py
+
+clean: demo-stop
+	rm -rf build $(VENV) $(DEMO_DIR)
