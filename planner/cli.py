@@ -20,6 +20,15 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Plan and apply VMware vCenter VMs from HCL, with vCenter itself as the state.
+
+    Connection: --url or VCPLAN_URL, VCPLAN_USER, VCPLAN_PASSWORD (or a prompt), VCPLAN_CA_FILE.
+    """
+
+
 # Command modules register themselves on `app` when imported.
 from planner import cli_inventory  # noqa: E402,F401
 

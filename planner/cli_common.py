@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 
 from planner.diagnostics import DiagnosticError, render_diagnostic
+from planner.endpoint import resolve_endpoint
+from planner.model import VCenterSettings
+
+if TYPE_CHECKING:
+    from providers.vsphere.provider import VSphereProvider
 
 UrlOpt = Annotated[
     str | None,
@@ -55,12 +61,16 @@ def run_guarded(app: typer.Typer, args: list[str] | None = None) -> int:
     except DiagnosticError as exc:
         print_diagnostics(exc)
         return 1
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
+    except typer.TyperException as exc:  # usage errors and the like: typer's own message
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
         return 1
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("Interrupted.", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: never a traceback for users
@@ -73,3 +83,38 @@ def run_guarded(app: typer.Typer, args: list[str] | None = None) -> int:
         )
         return 1
     return int(result) if isinstance(result, int) else 0
+
+
+def _prompt_password(label: str) -> str:
+    return str(typer.prompt(label, hide_input=True, err=True))
+
+
+@contextmanager
+def open_provider(
+    url: str | None,
+    ca_file: Path | None,
+    insecure: bool,
+    vcenter: VCenterSettings | None = None,
+) -> Iterator[VSphereProvider]:
+    """Resolve the endpoint (flags, environment, config), log in, and log out at exit."""
+    from providers.vsphere.provider import VSphereProvider  # the only door to pyVmomi
+
+    endpoint = resolve_endpoint(
+        url,
+        str(ca_file) if ca_file else None,
+        insecure,
+        vcenter,
+        os.environ,
+        _prompt_password if sys.stdin.isatty() else None,
+    )
+    if endpoint.insecure:
+        print(
+            f"warning: TLS certificate verification is off for {endpoint.host}:{endpoint.port} "
+            "(--insecure); anyone on the path can read the credentials",
+            file=sys.stderr,
+        )
+    provider = VSphereProvider(endpoint)
+    try:
+        yield provider
+    finally:
+        provider.close()

@@ -3,8 +3,8 @@
 - `certs` (session): a CA and server certificate made for this run.
 - `readonly_vcsim` (session): 2 datacenters x (2 clusters of 3 hosts + 1 standalone host), 2 VMs
   per resource pool, https, password checked. For tests that only read.
-- `make_vcsim(*args)`: a fresh simulator per call with the given model flags, stopped after the test.
-  Use it for every test that changes vCenter.
+- `make_vcsim(*args)`: a fresh simulator per call with the given model flags, stopped
+  after the test. Use it for every test that changes vCenter.
 - `run_cli(*args, env=...)`: runs the `vcplan` console script in a subprocess, as a user would.
 - `connect_si(sim)`: an independent pyvmomi ServiceInstance, to check vCenter behind the CLI's back.
 """

@@ -1,0 +1,401 @@
+"""Read the live inventory in bulk: two PropertyCollector reads, no per-VM round trip.
+
+1. Topology: one RetrievePropertiesEx over a ContainerView of datacenters, folders, clusters,
+   compute resources, hosts, resource pools, networks and datastores (name and parent), from which
+   every VM's datacenter, cluster, folder path and pool path is resolved locally.
+2. VMs: one RetrievePropertiesEx (paged with ContinueRetrievePropertiesEx) over a ContainerView of
+   VirtualMachines, fetching every property the planner needs, device list included.
+
+`fetch_properties` is the only function that moves property data over the wire, so a faster
+response parser can replace pyVmomi's deserializer there without touching its callers.
+Returns planner dataclasses (LiveVM, Inventory): nothing above this module sees pyVmomi.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyVmomi import vim, vmodl
+
+from planner.diagnostics import error
+from planner.model import (
+    MARKER_PREFIX,
+    PREVENT_DESTROY_MARKER,
+    WORKSPACE_MARKER,
+    ClusterInfo,
+    Disk,
+    HostInfo,
+    Inventory,
+    LiveVM,
+    Nic,
+    Power,
+    Scope,
+)
+from providers.vsphere.session import Session
+
+PAGE_SIZE = 1000
+
+VM_PROPERTIES = [
+    "name",
+    "parent",
+    "resourcePool",
+    "datastore",
+    "runtime.powerState",
+    "runtime.host",
+    "config.hardware.numCPU",
+    "config.hardware.numCoresPerSocket",
+    "config.hardware.memoryMB",
+    "config.hardware.device",
+    "config.annotation",
+    "config.template",
+    "config.cpuHotAddEnabled",
+    "config.memoryHotAddEnabled",
+    "config.instanceUuid",
+    "guest.toolsRunningStatus",
+    "customValue",
+]
+ESX_EXTRA_PROPERTIES = ["config.extraConfig"]  # markers live there on a standalone ESXi host
+
+TOPOLOGY_TYPES: dict[type, list[str]] = {
+    vim.Datacenter: ["name", "parent", "vmFolder"],
+    vim.Folder: ["name", "parent"],
+    vim.ComputeResource: ["name", "parent"],  # clusters too (a subtype)
+    vim.HostSystem: ["name", "parent"],
+    vim.ResourcePool: ["name", "parent"],
+    vim.Network: ["name", "parent"],  # portgroups too (a subtype)
+    vim.Datastore: ["name", "parent"],
+}
+
+POWER = {
+    "poweredOn": Power.ON,
+    "poweredOff": Power.OFF,
+    "suspended": Power.SUSPENDED,
+}
+
+
+def fetch_properties(
+    session: Session, root: Any, types: Mapping[type, Sequence[str]]
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Yield (object, {property path: value}) for every object of `types` under `root`.
+
+    One ContainerView, one RetrievePropertiesEx, then ContinueRetrievePropertiesEx per page.
+    """
+    content = session.content
+    view = content.viewManager.CreateContainerView(root, list(types), True)
+    try:
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(
+            name="view", type=vim.view.ContainerView, path="view", skip=False
+        )
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[
+                vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
+            ],
+            propSet=[
+                vmodl.query.PropertyCollector.PropertySpec(type=t, pathSet=list(paths))
+                for t, paths in types.items()
+            ],
+        )
+        collector = content.propertyCollector
+        options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
+        result = collector.RetrievePropertiesEx([spec], options)
+        while result is not None:
+            for obj in result.objects:
+                yield obj.obj, {prop.name: prop.val for prop in (obj.propSet or [])}
+            if not result.token:
+                break
+            result = collector.ContinueRetrievePropertiesEx(result.token)
+    finally:
+        view.DestroyView()
+
+
+@dataclass
+class _Node:
+    kind: str
+    name: str
+    parent: str | None
+
+
+class Topology:
+    """Name and parent of every container object, to resolve paths without further reads."""
+
+    def __init__(self, session: Session):
+        self.nodes: dict[str, _Node] = {}
+        self.vm_folder_of_dc: dict[str, str] = {}
+        for obj, props in fetch_properties(session, session.content.rootFolder, TOPOLOGY_TYPES):
+            parent = props.get("parent")
+            self.nodes[obj._moId] = _Node(
+                kind=_kind(obj), name=props.get("name", ""), parent=parent._moId if parent else None
+            )
+            if isinstance(obj, vim.Datacenter) and props.get("vmFolder") is not None:
+                self.vm_folder_of_dc[obj._moId] = props["vmFolder"]._moId
+
+    def ancestors(self, moid: str) -> Iterator[tuple[str, _Node]]:
+        current: str | None = moid
+        while current is not None and current in self.nodes:
+            node = self.nodes[current]
+            yield current, node
+            current = node.parent
+
+    def datacenter_of(self, moid: str) -> str | None:
+        for _, node in self.ancestors(moid):
+            if node.kind == "datacenter":
+                return node.name
+        return None
+
+    def compute_of(self, moid: str) -> tuple[str | None, str | None]:
+        """(cluster, standalone compute resource) names above an object: one of them is None."""
+        for _, node in self.ancestors(moid):
+            if node.kind == "cluster":
+                return node.name, None
+            if node.kind == "compute":
+                return None, node.name
+        return None, None
+
+    def folder_path(self, folder_moid: str | None) -> str:
+        """Path of a VM folder relative to its datacenter's VM folder ("" for the root)."""
+        names: list[str] = []
+        for moid, node in self.ancestors(folder_moid or ""):
+            if moid in self.vm_folder_of_dc.values() or node.kind != "folder":
+                break
+            names.append(node.name)
+        return "/".join(reversed(names))
+
+    def pool_path(self, pool_moid: str | None) -> str:
+        """Path of a resource pool below its cluster's/host's root pool ("" for the root)."""
+        names: list[str] = []
+        for _, node in self.ancestors(pool_moid or ""):
+            if node.kind != "pool":
+                break
+            names.append(node.name)
+        return "/".join(reversed(names[:-1])) if names else ""
+
+
+def _kind(obj: Any) -> str:
+    if isinstance(obj, vim.Datacenter):
+        return "datacenter"
+    if isinstance(obj, vim.ClusterComputeResource):
+        return "cluster"
+    if isinstance(obj, vim.ComputeResource):
+        return "compute"
+    if isinstance(obj, vim.HostSystem):
+        return "host"
+    if isinstance(obj, vim.ResourcePool):
+        return "pool"
+    if isinstance(obj, vim.Network):
+        return "network"
+    if isinstance(obj, vim.Datastore):
+        return "datastore"
+    return "folder"
+
+
+def _resolve_scope(topo: Topology, scope: Scope, where: str) -> Scope:
+    """Check the URL path against vCenter. The second segment may name a cluster or, as in
+    libvirt's vpx://vcenter/datacenter/host form, a standalone host."""
+    if scope.datacenter is None:
+        return scope
+    dcs = sorted(n.name for n in topo.nodes.values() if n.kind == "datacenter")
+    if scope.datacenter not in dcs:
+        raise error(
+            f"datacenter {scope.datacenter!r} not found on {where}",
+            hint=f"known datacenters: {', '.join(dcs) or 'none'}",
+        )
+    if scope.cluster is None:
+        return scope
+    clusters: dict[str, str] = {}
+    standalone: dict[str, str] = {}
+    for moid, node in topo.nodes.items():
+        if node.kind in ("cluster", "compute") and topo.datacenter_of(moid) == scope.datacenter:
+            (clusters if node.kind == "cluster" else standalone)[node.name] = moid
+    if scope.cluster not in clusters:
+        if scope.cluster in standalone and scope.host is None:
+            return Scope(scope.datacenter, None, scope.cluster)
+        known = sorted(clusters) + sorted(standalone)
+        raise error(
+            f"cluster or host {scope.cluster!r} not found in datacenter {scope.datacenter!r}",
+            hint=f"known: {', '.join(known) or 'none'}",
+        )
+    if scope.host is None:
+        return scope
+    hosts = sorted(
+        n.name
+        for moid, n in topo.nodes.items()
+        if n.kind == "host" and n.parent == clusters[scope.cluster]
+    )
+    if scope.host not in hosts:
+        raise error(
+            f"host {scope.host!r} not found in cluster {scope.datacenter}/{scope.cluster}",
+            hint=f"its hosts: {', '.join(hosts) or 'none'}",
+        )
+    return scope
+
+
+def _disks_and_nics(devices: Sequence[Any], network_names: Mapping[str, str]) -> tuple:
+    disks: list[Disk] = []
+    nics: list[Nic] = []
+    for dev in sorted(devices or [], key=lambda d: (d.controllerKey or 0, d.unitNumber or 0)):
+        if isinstance(dev, vim.vm.device.VirtualDisk):
+            capacity = dev.capacityInBytes or (dev.capacityInKB or 0) * 1024
+            disks.append(Disk(size_gb=math.ceil(capacity / 2**30)))
+        elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
+            nics.append(Nic(network=_nic_network(dev.backing, network_names)))
+    return tuple(disks), tuple(nics)
+
+
+def _nic_network(backing: Any, network_names: Mapping[str, str]) -> str:
+    if isinstance(backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
+        if backing.network is not None and backing.network._moId in network_names:
+            return network_names[backing.network._moId]
+        return str(backing.deviceName or "")
+    if isinstance(backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
+        key = backing.port.portgroupKey if backing.port else None
+        return network_names.get(key or "", key or "")
+    if isinstance(backing, vim.vm.device.VirtualEthernetCard.OpaqueNetworkBackingInfo):
+        return str(backing.opaqueNetworkId or "")
+    return ""
+
+
+def _markers(props: Mapping[str, Any], field_names: Mapping[int, str], esx: bool) -> dict:
+    """All custom attributes (or, on ESXi, vcplan.* extraConfig keys) by name."""
+    values: dict[str, str] = {}
+    for cv in props.get("customValue") or []:
+        name = field_names.get(cv.key)
+        if name is not None:
+            values[name] = str(getattr(cv, "value", ""))
+    if esx:
+        for opt in props.get("config.extraConfig") or []:
+            if opt.key.startswith(MARKER_PREFIX):
+                values[opt.key] = str(opt.value)
+    return values
+
+
+def _live_vm(
+    obj: Any,
+    props: Mapping[str, Any],
+    topo: Topology,
+    field_names: Mapping[int, str],
+    network_names: Mapping[str, str],
+    esx: bool,
+) -> LiveVM | None:
+    host_ref = props.get("runtime.host")
+    if host_ref is None or "config.hardware.numCPU" not in props:
+        return None  # an orphaned or inaccessible VM has no placement or config to plan against
+    host_node = topo.nodes.get(host_ref._moId)
+    cluster, _standalone = topo.compute_of(host_ref._moId)
+    pool = props.get("resourcePool")
+    disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
+    custom = _markers(props, field_names, esx)
+    return LiveVM(
+        datacenter=topo.datacenter_of(host_ref._moId) or "",
+        name=props.get("name", ""),
+        cluster=cluster,
+        host=host_node.name if host_node else "",
+        resource_pool=topo.pool_path(pool._moId if pool else None),
+        folder=topo.folder_path(props["parent"]._moId if props.get("parent") else None),
+        datastores=tuple(sorted(topo.nodes[d._moId].name for d in props.get("datastore") or [])),
+        power=POWER.get(props.get("runtime.powerState", ""), Power.OFF),
+        cpus=int(props.get("config.hardware.numCPU") or 0),
+        cores_per_socket=int(props.get("config.hardware.numCoresPerSocket") or 1),
+        memory_mb=int(props.get("config.hardware.memoryMB") or 0),
+        annotation=props.get("config.annotation") or "",
+        attributes={k: v for k, v in custom.items() if not k.startswith(MARKER_PREFIX)},
+        template=bool(props.get("config.template")),
+        cpu_hot_add=bool(props.get("config.cpuHotAddEnabled")),
+        memory_hot_add=bool(props.get("config.memoryHotAddEnabled")),
+        tools_running=props.get("guest.toolsRunningStatus") == "guestToolsRunning",
+        disks=disks,
+        nics=nics,
+        instance_uuid=props.get("config.instanceUuid") or "",
+        moref=obj._moId,
+        workspace=custom.get(WORKSPACE_MARKER) or None,
+        prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
+    )
+
+
+def _in_scope(vm: LiveVM, scope: Scope) -> bool:
+    if scope.datacenter and vm.datacenter != scope.datacenter:
+        return False
+    if scope.cluster and vm.cluster != scope.cluster:
+        return False
+    return not (scope.host and vm.host != scope.host)
+
+
+def read_inventory(session: Session, scope: Scope) -> Inventory:
+    """Everything the planner needs from vCenter, scoped by the URL's path."""
+    topo = Topology(session)
+    where = f"{session.endpoint.host}:{session.endpoint.port}"
+    scope = _resolve_scope(topo, scope, where)
+    esx = session.is_esx
+    fields_manager = session.content.customFieldsManager
+    field_names = {f.key: f.name for f in (fields_manager.field if fields_manager else [])}
+    network_names = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
+
+    root = session.content.rootFolder
+    if scope.datacenter:
+        dc_moid = next(
+            m
+            for m, n in topo.nodes.items()
+            if n.kind == "datacenter" and n.name == scope.datacenter
+        )
+        root = vim.Folder(topo.vm_folder_of_dc[dc_moid], session.si._stub)
+    paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else [])
+    vms = []
+    for obj, props in fetch_properties(session, root, {vim.VirtualMachine: paths}):
+        vm = _live_vm(obj, props, topo, field_names, network_names, esx)
+        if vm is not None and _in_scope(vm, scope):
+            vms.append(vm)
+    vms.sort(key=lambda v: (v.datacenter, v.name))
+    return _assemble(topo, tuple(vms), scope, esx)
+
+
+def _assemble(topo: Topology, vms: tuple[LiveVM, ...], scope: Scope, esx: bool) -> Inventory:
+    clusters: dict[tuple[str, str], list[str]] = defaultdict(list)
+    hosts: list[HostInfo] = []
+    networks: dict[str, set[str]] = defaultdict(set)
+    datastores: dict[str, set[str]] = defaultdict(set)
+    folders: dict[str, set[str]] = defaultdict(set)
+    pools: dict[tuple[str, str], set[str]] = defaultdict(set)
+    datacenters = []
+    for moid, node in topo.nodes.items():
+        dc = topo.datacenter_of(moid)
+        if node.kind == "datacenter":
+            datacenters.append(node.name)
+            folders[node.name].add("")
+        elif dc is None:
+            continue
+        elif node.kind == "cluster":
+            clusters.setdefault((dc, node.name), [])
+        elif node.kind == "host":
+            cluster, _ = topo.compute_of(moid)
+            hosts.append(HostInfo(dc, node.name, cluster))
+            if cluster:
+                clusters[(dc, cluster)].append(node.name)
+        elif node.kind == "network":
+            networks[dc].add(node.name)
+        elif node.kind == "datastore":
+            datastores[dc].add(node.name)
+        elif node.kind == "folder":
+            path = topo.folder_path(moid)
+            vm_root = any(a in topo.vm_folder_of_dc.values() for a, _ in topo.ancestors(moid))
+            if path and vm_root:
+                folders[dc].add(path)
+        elif node.kind == "pool":
+            cluster, standalone = topo.compute_of(moid)
+            pools[(dc, cluster or standalone or "")].add(topo.pool_path(moid))
+    return Inventory(
+        vms=vms,
+        datacenters=tuple(sorted(datacenters)),
+        clusters=tuple(
+            ClusterInfo(dc, name, tuple(sorted(hs))) for (dc, name), hs in sorted(clusters.items())
+        ),
+        hosts=tuple(sorted(hosts, key=lambda h: (h.datacenter, h.name))),
+        networks={dc: frozenset(v) for dc, v in networks.items()},
+        datastores={dc: frozenset(v) for dc, v in datastores.items()},
+        folders={dc: frozenset(v) for dc, v in folders.items()},
+        resource_pools={k: frozenset(v) for k, v in pools.items()},
+        is_esx=esx,
+        scope=scope,
+    )

@@ -1,0 +1,32 @@
+"""The vSphere provider: the one object the CLI hands to the planner's stages.
+
+It owns the session and the URL's scope. Reading is here; the executor's operations are added
+by providers/vsphere/operations.py.
+"""
+
+from __future__ import annotations
+
+from planner.endpoint import Endpoint
+from planner.model import Inventory
+from providers.vsphere.inventory import read_inventory
+from providers.vsphere.session import Session
+
+
+class VSphereProvider:
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
+        self.session = Session(endpoint)
+
+    @property
+    def display_url(self) -> str:
+        return self.endpoint.display_url
+
+    @property
+    def is_esx(self) -> bool:
+        return self.session.is_esx
+
+    def read_inventory(self) -> Inventory:
+        return read_inventory(self.session, self.endpoint.scope)
+
+    def close(self) -> None:
+        self.session.close()
