@@ -80,7 +80,7 @@ def _login(endpoint: Endpoint) -> Any:
             hint="check the host and port in the URL and that vCenter is up",
         ) from None
     except vmodl.MethodFault as exc:
-        raise error(f"{_where(endpoint)} refused the login: {getattr(exc, "msg", exc)}") from None
+        raise error(f"{_where(endpoint)} refused the login: {getattr(exc, 'msg', exc)}") from None
     except Exception as exc:  # e.g. not a vSphere endpoint at all
         raise error(
             f"{_where(endpoint)} does not answer as a vSphere API endpoint ({type(exc).__name__})",
