@@ -16,6 +16,7 @@ import ssl
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,17 +109,35 @@ def run_cli() -> Callable[..., CliResult]:
     return _run
 
 
+def smart_connect(sim: harness.Simulator) -> Any:
+    """An independent pyVmomi session to `sim`, TLS verified against the run's CA."""
+    from pyVim.connect import SmartConnect
+
+    ctx = ssl.create_default_context(cafile=str(sim.certs.ca_file)) if sim.certs else None
+    return SmartConnect(
+        host=sim.host, port=sim.port, user=sim.user, pwd=sim.password, sslContext=ctx
+    )
+
+
+@contextmanager
+def open_si(sim: harness.Simulator) -> Iterator[Any]:
+    from pyVim.connect import Disconnect
+
+    si = smart_connect(sim)
+    try:
+        yield si
+    finally:
+        Disconnect(si)
+
+
 @pytest.fixture
 def connect_si() -> Iterator[Callable[[harness.Simulator], Any]]:
-    from pyVim.connect import Disconnect, SmartConnect
+    from pyVim.connect import Disconnect
 
     opened: list[Any] = []
 
     def _connect(sim: harness.Simulator) -> Any:
-        ctx = ssl.create_default_context(cafile=str(sim.certs.ca_file)) if sim.certs else None
-        si = SmartConnect(
-            host=sim.host, port=sim.port, user=sim.user, pwd=sim.password, sslContext=ctx
-        )
+        si = smart_connect(sim)
         opened.append(si)
         return si
 

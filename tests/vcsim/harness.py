@@ -135,7 +135,9 @@ def _demo_start(directory: Path, args: list[str]) -> None:
     lines = [f"export {k}='{v}'" for k, v in sim.env().items()]
     (directory / "env.sh").write_text("\n".join(lines) + "\n")
     os.chmod(directory / "env.sh", 0o600)
-    print(f"simulator at {sim.vpx_url} (pid {sim.process.pid}); settings in {directory}/env.sh")
+    print(
+        f"simulator at {sim.env()['VCPLAN_URL']} (pid {sim.process.pid}); settings in {directory}/env.sh"
+    )
 
 
 def _demo_stop(directory: Path) -> None:

@@ -1,0 +1,69 @@
+"""Read what vCenter holds the slow, obvious way (pyVmomi attribute access, VM by VM), to check
+vcplan's bulk reader against something written independently of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyVmomi import vim
+
+POWER = {"poweredOn": "on", "poweredOff": "off", "suspended": "suspended"}
+
+
+def _datacenter(obj: Any) -> Any:
+    while not isinstance(obj, vim.Datacenter):
+        obj = obj.parent
+    return obj
+
+
+def _folder_path(vm: Any) -> str:
+    names = []
+    folder = vm.parent
+    root = _datacenter(vm.runtime.host).vmFolder
+    while folder != root:
+        names.append(folder.name)
+        folder = folder.parent
+    return "/".join(reversed(names))
+
+
+def vm_records(si: Any) -> list[dict[str, Any]]:
+    """CONTRACT §5's inventory record of every VM, read attribute by attribute."""
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    manager = content.customFieldsManager  # None on a standalone ESXi host
+    fields = {f.key: f.name for f in (manager.field or [])} if manager else {}
+    records = []
+    for vm in view.view:
+        host = vm.runtime.host
+        custom = {fields.get(cv.key): cv.value for cv in vm.customValue or []}
+        if manager is None:
+            custom = {o.key: o.value for o in vm.config.extraConfig or []}
+        records.append(
+            {
+                "datacenter": _datacenter(host).name,
+                "cluster": host.parent.name
+                if isinstance(host.parent, vim.ClusterComputeResource)
+                else None,
+                "host": host.name,
+                "name": vm.name,
+                "power": POWER[vm.runtime.powerState],
+                "cpus": vm.config.hardware.numCPU,
+                "memory_mb": vm.config.hardware.memoryMB,
+                "folder": _folder_path(vm),
+                "workspace": custom.get("vcplan.workspace"),
+            }
+        )
+    view.DestroyView()
+    return sorted(records, key=lambda r: (r["datacenter"], r["name"]))
+
+
+def set_custom_attribute(si: Any, vm_name: str, key: str, value: str) -> None:
+    content = si.RetrieveContent()
+    manager = content.customFieldsManager
+    field = next((f for f in manager.field or [] if f.name == key), None)
+    if field is None:
+        field = manager.AddCustomFieldDef(name=key, moType=vim.VirtualMachine)
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    target = next(v for v in view.view if v.name == vm_name)
+    view.DestroyView()
+    manager.SetField(entity=target, key=field.key, value=value)

@@ -1,0 +1,102 @@
+"""URL forms and the precedence of flags, environment and config (CONTRACT §1), without vCenter."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.diagnostics import DiagnosticError
+from planner.endpoint import parse_url, resolve_endpoint
+from planner.model import Pos, Scope, VCenterSettings
+
+ENV = {"VCPLAN_PASSWORD": "pw"}
+
+
+def test_vpx_url_with_full_path_scopes_to_a_host():
+    parsed = parse_url("vpx://admin@vc.example.com:8443/DC1/Cluster-A/esx-01")
+    assert (parsed.kind, parsed.host, parsed.port, parsed.user) == (
+        "vpx",
+        "vc.example.com",
+        8443,
+        "admin",
+    )
+    assert parsed.scope == Scope("DC1", "Cluster-A", "esx-01")
+
+
+def test_vpx_url_without_path_means_all_datacenters():
+    assert parse_url("vpx://vc").scope == Scope()
+
+
+def test_https_sdk_url_is_a_vcenter_on_its_port():
+    parsed = parse_url("https://vc:9443/sdk")
+    assert (parsed.kind, parsed.port, parsed.scope) == ("vpx", 9443, Scope())
+
+
+def test_esx_url_scopes_to_ha_datacenter():
+    parsed = parse_url("esx://root@esx-01")
+    assert (parsed.kind, parsed.scope) == ("esx", Scope("ha-datacenter"))
+
+
+def test_url_path_segments_are_unquoted():
+    assert parse_url("vpx://vc/My%20DC").scope == Scope("My DC")
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://vc", "vpx://", "esx://host/dc", "https://vc/other", "vpx://vc/a/b/c/d"]
+)
+def test_malformed_urls_are_diagnostics(url):
+    with pytest.raises(DiagnosticError):
+        parse_url(url)
+
+
+def test_flag_url_wins_over_environment_and_config():
+    endpoint = resolve_endpoint(
+        "vpx://u@flag", None, False, VCenterSettings(url="vpx://u@cfg"),
+        ENV | {"VCPLAN_URL": "vpx://u@env"}, None,
+    )  # fmt: skip
+    assert endpoint.host == "flag"
+
+
+def test_environment_url_wins_over_config():
+    endpoint = resolve_endpoint(
+        None, None, False, VCenterSettings(url="vpx://u@cfg"),
+        ENV | {"VCPLAN_URL": "vpx://u@env"}, None,
+    )  # fmt: skip
+    assert endpoint.host == "env"
+
+
+def test_user_comes_from_url_then_environment_then_config():
+    settings = VCenterSettings(url="vpx://vc", user="cfg-user")
+    assert resolve_endpoint(None, None, False, settings, ENV, None).user == "cfg-user"
+    env = ENV | {"VCPLAN_USER": "env-user"}
+    assert resolve_endpoint(None, None, False, settings, env, None).user == "env-user"
+    assert resolve_endpoint("vpx://url-user@vc", None, False, settings, env, None).user == (
+        "url-user"
+    )
+
+
+def test_password_in_config_url_is_refused_naming_where_it_came_from():
+    settings = VCenterSettings(url="vpx://u:hunter2@vc", pos=Pos("main.hcl", 3, 1))
+    with pytest.raises(DiagnosticError) as caught:
+        resolve_endpoint(None, None, False, settings, ENV, None)
+    text = str(caught.value)
+    assert "main.hcl:3:1" in text and "VCPLAN_PASSWORD" in text and "hunter2" not in text
+
+
+def test_password_is_prompted_when_not_in_environment():
+    endpoint = resolve_endpoint("vpx://u@vc", None, False, None, {}, lambda _label: "typed")
+    assert endpoint.password == "typed"
+
+
+def test_display_url_never_carries_user_or_password():
+    endpoint = resolve_endpoint("vpx://u@vc/DC0", None, False, None, ENV, None)
+    assert endpoint.display_url == "vpx://vc/DC0"
+    assert "pw" not in repr(endpoint)
+
+
+def test_ca_file_and_insecure_come_from_environment_or_config():
+    env = ENV | {"VCPLAN_CA_FILE": "/ca.pem", "VCPLAN_INSECURE": "1"}
+    endpoint = resolve_endpoint("vpx://u@vc", None, False, None, env, None)
+    assert (endpoint.ca_file, endpoint.insecure) == ("/ca.pem", True)
+    settings = VCenterSettings(ca_file="cfg.pem", insecure=True)
+    endpoint = resolve_endpoint("vpx://u@vc", None, False, settings, ENV, None)
+    assert (endpoint.ca_file, endpoint.insecure) == ("cfg.pem", True)
