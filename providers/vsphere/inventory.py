@@ -77,6 +77,26 @@ POWER = {
 }
 
 
+def view_filter_spec(view: Any, types: Mapping[type, Sequence[str]]) -> Any:
+    """A filter over every object of a ContainerView, fetching `types`' property paths."""
+    traversal = vmodl.query.PropertyCollector.TraversalSpec(
+        name="view", type=vim.view.ContainerView, path="view", skip=False
+    )
+    return vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[
+            vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
+        ],
+        propSet=[
+            vmodl.query.PropertyCollector.PropertySpec(type=t, pathSet=list(paths))
+            for t, paths in types.items()
+        ],
+    )
+
+
+def retrieve_options() -> Any:
+    return vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
+
+
 def fetch_properties(
     session: Session, root: Any, types: Mapping[type, Sequence[str]]
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
@@ -87,21 +107,8 @@ def fetch_properties(
     content = session.content
     view = content.viewManager.CreateContainerView(root, list(types), True)
     try:
-        traversal = vmodl.query.PropertyCollector.TraversalSpec(
-            name="view", type=vim.view.ContainerView, path="view", skip=False
-        )
-        spec = vmodl.query.PropertyCollector.FilterSpec(
-            objectSet=[
-                vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])
-            ],
-            propSet=[
-                vmodl.query.PropertyCollector.PropertySpec(type=t, pathSet=list(paths))
-                for t, paths in types.items()
-            ],
-        )
         collector = content.propertyCollector
-        options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=PAGE_SIZE)
-        result = collector.RetrievePropertiesEx([spec], options)
+        result = collector.RetrievePropertiesEx([view_filter_spec(view, types)], retrieve_options())
         while result is not None:
             for obj in result.objects:
                 yield obj.obj, {prop.name: prop.val for prop in (obj.propSet or [])}

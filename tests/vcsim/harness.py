@@ -152,7 +152,10 @@ def _demo_stop(directory: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.vcsim.harness")
+    # No -h: the simulator's own flags (-host ...) pass through untouched.
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.vcsim.harness", add_help=False, allow_abbrev=False
+    )
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--dir", type=Path, default=Path("demo"))
     opts, sim_args = parser.parse_known_args(argv)

@@ -1,0 +1,157 @@
+"""Benchmark: reading 5,000 VMs. Prints seconds, MB and ratios; asserts nothing.
+
+(a) vcplan's read_inventory (bulk RetrievePropertiesEx + pyVmomi deserializer + conversion)
+(b) the naive way: pyVmomi attribute access VM by VM (a sample, extrapolated)
+(c) the raw wire fetch of the same RetrievePropertiesEx pages: POST with the session cookie,
+    bytes read, nothing parsed: the floor any parser can reach.
+
+Run: make bench  (or .venv/bin/python bench/inventory.py [--vms-per-cluster N] [--profile])
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pyVmomi import vim  # noqa: E402
+
+from planner.endpoint import resolve_endpoint  # noqa: E402
+from planner.model import Scope  # noqa: E402
+from providers.vsphere.inventory import (  # noqa: E402
+    VM_PROPERTIES,
+    read_inventory,
+    retrieve_options,
+    view_filter_spec,
+)
+from providers.vsphere.session import Session  # noqa: E402
+from tests.vcsim import harness  # noqa: E402
+
+TOKEN = re.compile(rb"<token>([^<]+)</token>")
+
+
+def wire_fetch(session: Session) -> tuple[float, int]:
+    """POST the reader's own RetrievePropertiesEx (and Continue pages) and read the raw bytes."""
+    content = session.content
+    stub = session.si._stub
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    collector = content.propertyCollector
+    spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
+    info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
+    cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+    headers = {
+        "Cookie": stub.cookie,
+        "SOAPAction": stub.versionId,
+        "Content-Type": "text/xml; charset=UTF-8",
+    }
+    total = 0
+    start = time.perf_counter()
+    body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])
+    while True:
+        conn = stub.GetConnection()
+        conn.request("POST", stub.path, body, headers)
+        data = conn.getresponse().read()
+        stub.ReturnConnection(conn)
+        total += len(data)
+        token = TOKEN.search(data[-4096:])
+        if not token:
+            break
+        body = stub.SerializeRequest(collector, cont, [token.group(1).decode()])
+    elapsed = time.perf_counter() - start
+    view.DestroyView()
+    return elapsed, total
+
+
+def naive_read(session: Session, sample: int) -> tuple[float, int]:
+    """Attribute access VM by VM, as most scripts do: one round trip per property."""
+    content = session.content
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    vms = list(view.view)
+    view.DestroyView()
+    chosen = random.Random(1).sample(vms, min(sample, len(vms)))
+    start = time.perf_counter()
+    for vm in chosen:
+        _touch(vm)
+    return time.perf_counter() - start, len(vms)
+
+
+def _touch(vm: Any) -> list[Any]:
+    host = vm.runtime.host
+    hw = vm.config.hardware
+    return [
+        (vm.name, vm.runtime.powerState, host.name, host.parent.name, vm.parent.name),
+        (vm.resourcePool.name if vm.resourcePool else None, [d.name for d in vm.datastore]),
+        (hw.numCPU, hw.numCoresPerSocket, hw.memoryMB, len(hw.device)),
+        (vm.config.annotation, vm.config.template, vm.config.cpuHotAddEnabled),
+        (vm.config.memoryHotAddEnabled, vm.config.instanceUuid),
+        (vm.guest.toolsRunningStatus, vm.customValue),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datacenters", type=int, default=2)
+    parser.add_argument("--clusters", type=int, default=5)
+    parser.add_argument("--vms-per-cluster", type=int, default=500)
+    parser.add_argument("--naive-sample", type=int, default=300)
+    parser.add_argument("--profile", action="store_true", help="print where (a) spends its time")
+    opts = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="vcplan-bench-"))
+    certs = harness.make_certs(tmp)
+    sim_args = ["-dc", str(opts.datacenters), "-cluster", str(opts.clusters), "-host", "3"]
+    sim_args += ["-standalone-host", "0", "-vm", str(opts.vms_per_cluster)]
+    t0 = time.perf_counter()
+    sim = harness.start(sim_args, certs, timeout=600)
+    print(f"simulator: {' '.join(sim_args)} started in {time.perf_counter() - t0:.1f} s")
+    try:
+        env = sim.env()
+        endpoint = resolve_endpoint(env["VCPLAN_URL"], None, False, None, env, None)
+        session = Session(endpoint)
+        wire_fetch(session)  # warm-up: connection and server caches
+
+        t_wire, nbytes = wire_fetch(session)
+        profiler = cProfile.Profile() if opts.profile else None
+        start = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        inventory = read_inventory(session, Scope())
+        if profiler:
+            profiler.disable()
+        t_bulk = time.perf_counter() - start
+        t_sample, total = naive_read(session, opts.naive_sample)
+        t_naive = t_sample * total / min(opts.naive_sample, total)
+        session.close()
+    finally:
+        sim.stop()
+
+    n = len(inventory.vms)
+    mb = nbytes / 1e6
+    print(f"VMs read: {n} (device lists included)")
+    print(f"(c) wire fetch, bytes only : {t_wire:7.2f} s  {mb:6.1f} MB  ({mb / t_wire:.0f} MB/s)")
+    print(f"(a) vcplan read_inventory  : {t_bulk:7.2f} s  ({n / t_bulk:.0f} VMs/s)")
+    print(
+        f"(b) naive, per-VM access   : {t_naive:7.2f} s  "
+        f"(extrapolated from {min(opts.naive_sample, total)} VMs in {t_sample:.2f} s)"
+    )
+    print(f"(a)/(c) = {t_bulk / t_wire:.1f}x   (goal: within 3x)")
+    print(f"(b)/(a) = {t_naive / t_bulk:.1f}x   (bulk read's gain over the naive way)")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
