@@ -17,6 +17,7 @@ app = typer.Typer(
     help="Plan and apply VMware vCenter VMs from HCL, with vCenter itself as the state.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

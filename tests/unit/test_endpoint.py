@@ -100,3 +100,8 @@ def test_ca_file_and_insecure_come_from_environment_or_config():
     settings = VCenterSettings(ca_file="cfg.pem", insecure=True)
     endpoint = resolve_endpoint("vpx://u@vc", None, False, settings, ENV, None)
     assert (endpoint.ca_file, endpoint.insecure) == ("cfg.pem", True)
+
+
+def test_user_with_an_at_sign_in_the_url_keeps_its_domain():
+    parsed = parse_url("vpx://svc-vcplan@vsphere.local@vc.example.com/DC1")
+    assert (parsed.user, parsed.host) == ("svc-vcplan@vsphere.local", "vc.example.com")
