@@ -136,7 +136,8 @@ def _demo_start(directory: Path, args: list[str]) -> None:
     (directory / "env.sh").write_text("\n".join(lines) + "\n")
     os.chmod(directory / "env.sh", 0o600)
     print(
-        f"simulator at {sim.env()['VCPLAN_URL']} (pid {sim.process.pid}); settings in {directory}/env.sh"
+        f"simulator at {sim.env()['VCPLAN_URL']} (pid {sim.process.pid}); "
+        f"settings in {directory}/env.sh"
     )
 
 
