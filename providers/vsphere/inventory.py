@@ -6,14 +6,16 @@
 2. VMs: one RetrievePropertiesEx (paged with ContinueRetrievePropertiesEx) over a ContainerView of
    VirtualMachines, fetching every property the planner needs, device list included.
 
-`fetch_properties` is the only function that moves property data over the wire, so a faster
-response parser can replace pyVmomi's deserializer there without touching its callers.
+`fetch_vm_records` is the one door for VM data: it hands plain records to the conversion, and
+by default parses the response pages with the lean reader in wire.py instead of pyVmomi's
+deserializer (set VCPLAN_PARSER=pyvmomi for the reference path).
 Returns planner dataclasses (LiveVM, Inventory): nothing above this module sees pyVmomi.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,7 @@ from planner.model import (
     Scope,
 )
 from providers.vsphere.session import Session
+from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
 
 PAGE_SIZE = 1000
 
@@ -115,6 +118,29 @@ def fetch_properties(
             if not result.token:
                 break
             result = collector.ContinueRetrievePropertiesEx(result.token)
+    finally:
+        view.DestroyView()
+
+
+def fetch_vm_records(
+    session: Session, root: Any, paths: Sequence[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(moid, plain property values) of every VM under `root`: the one door for VM data.
+
+    By default the response pages are parsed by the lean wire reader (wire.py); with
+    VCPLAN_PARSER=pyvmomi they go through pyVmomi's deserializer instead (same records).
+    """
+    if os.environ.get("VCPLAN_PARSER") == "pyvmomi":
+        for obj, props in fetch_properties(session, root, {vim.VirtualMachine: paths}):
+            yield obj._moId, plain_record(props)
+        return
+    content = session.content
+    view = content.viewManager.CreateContainerView(root, [vim.VirtualMachine], True)
+    try:
+        spec = view_filter_spec(view, {vim.VirtualMachine: paths})
+        yield from fetch_vm_records_wire(
+            session.si._stub, content.propertyCollector, spec, retrieve_options()
+        )
     finally:
         view.DestroyView()
 
@@ -240,69 +266,73 @@ def _resolve_scope(topo: Topology, scope: Scope, where: str) -> Scope:
     return scope
 
 
-def _disks_and_nics(devices: Sequence[Any], network_names: Mapping[str, str]) -> tuple:
-    disks: list[Disk] = []
-    nics: list[Nic] = []
-    for dev in sorted(devices or [], key=lambda d: (d.controllerKey or 0, d.unitNumber or 0)):
-        if isinstance(dev, vim.vm.device.VirtualDisk):
-            capacity = dev.capacityInBytes or (dev.capacityInKB or 0) * 1024
-            disks.append(Disk(size_gb=math.ceil(capacity / 2**30)))
-        elif isinstance(dev, vim.vm.device.VirtualEthernetCard):
-            nics.append(Nic(network=_nic_network(dev.backing, network_names)))
-    return tuple(disks), tuple(nics)
+def _disks_and_nics(
+    devices: Sequence[DeviceRecord], network_names: Mapping[str, str]
+) -> tuple[tuple[Disk, ...], tuple[Nic, ...]]:
+    """Disks in bus order (controller, unit); NICs in device-list order, which is the order
+    they were added ("Network adapter 1, 2"; vcsim gives added NICs lower keys and units than
+    its built-in one, so neither key nor unit order is reliable there)."""
+    disks = tuple(
+        Disk(size_gb=math.ceil(d.capacity_bytes / 2**30))
+        for d in sorted(devices, key=lambda d: (d.controller_key, d.unit_number))
+        if d.kind == "disk"
+    )
+    nics = tuple(
+        Nic(network=_nic_network(d, network_names))
+        for d in devices
+        if d.kind == "nic"
+    )
+    return disks, nics
 
 
-def _nic_network(backing: Any, network_names: Mapping[str, str]) -> str:
-    if isinstance(backing, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo):
-        if backing.network is not None and backing.network._moId in network_names:
-            return network_names[backing.network._moId]
-        return str(backing.deviceName or "")
-    if isinstance(backing, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
-        key = backing.port.portgroupKey if backing.port else None
-        return network_names.get(key or "", key or "")
-    if isinstance(backing, vim.vm.device.VirtualEthernetCard.OpaqueNetworkBackingInfo):
-        return str(backing.opaqueNetworkId or "")
-    return ""
+def _nic_network(dev: DeviceRecord, network_names: Mapping[str, str]) -> str:
+    """A distributed portgroup's key is its moid on vCenter, so one name table serves both."""
+    if dev.network is not None and dev.network in network_names:
+        return network_names[dev.network]
+    if dev.portgroup_key:
+        return network_names.get(dev.portgroup_key, dev.portgroup_key)
+    return dev.device_name or dev.opaque_id or ""
 
 
 def _markers(props: Mapping[str, Any], field_names: Mapping[int, str], esx: bool) -> dict:
     """All custom attributes (or, on ESXi, vcplan.* extraConfig keys) by name."""
     values: dict[str, str] = {}
-    for cv in props.get("customValue") or []:
-        name = field_names.get(cv.key)
+    for key, value in props.get("customValue") or []:
+        name = field_names.get(key)
         if name is not None:
-            values[name] = str(getattr(cv, "value", ""))
+            values[name] = value
     if esx:
-        for opt in props.get("config.extraConfig") or []:
-            if opt.key.startswith(MARKER_PREFIX):
-                values[opt.key] = str(opt.value)
+        for key, value in props.get("config.extraConfig") or []:
+            if key.startswith(MARKER_PREFIX):
+                values[key] = value
     return values
 
 
 def _live_vm(
-    obj: Any,
+    moid: str,
     props: Mapping[str, Any],
     topo: Topology,
     field_names: Mapping[int, str],
     network_names: Mapping[str, str],
     esx: bool,
 ) -> LiveVM | None:
-    host_ref = props.get("runtime.host")
-    if host_ref is None or "config.hardware.numCPU" not in props:
+    host = props.get("runtime.host")
+    if not host or "config.hardware.numCPU" not in props:
         return None  # an orphaned or inaccessible VM has no placement or config to plan against
-    host_node = topo.nodes.get(host_ref._moId)
-    cluster, _standalone = topo.compute_of(host_ref._moId)
-    pool = props.get("resourcePool")
+    host_node = topo.nodes.get(host)
+    cluster, _standalone = topo.compute_of(host)
     disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
     custom = _markers(props, field_names, esx)
     return LiveVM(
-        datacenter=topo.datacenter_of(host_ref._moId) or "",
+        datacenter=topo.datacenter_of(host) or "",
         name=props.get("name", ""),
         cluster=cluster,
         host=host_node.name if host_node else "",
-        resource_pool=topo.pool_path(pool._moId if pool else None),
-        folder=topo.folder_path(props["parent"]._moId if props.get("parent") else None),
-        datastores=tuple(sorted(topo.nodes[d._moId].name for d in props.get("datastore") or [])),
+        resource_pool=topo.pool_path(props.get("resourcePool")),
+        folder=topo.folder_path(props.get("parent")),
+        datastores=tuple(
+            sorted(topo.nodes[d].name for d in props.get("datastore") or [] if d in topo.nodes)
+        ),
         power=POWER.get(props.get("runtime.powerState", ""), Power.OFF),
         cpus=int(props.get("config.hardware.numCPU") or 0),
         cores_per_socket=int(props.get("config.hardware.numCoresPerSocket") or 1),
@@ -316,7 +346,7 @@ def _live_vm(
         disks=disks,
         nics=nics,
         instance_uuid=props.get("config.instanceUuid") or "",
-        moref=obj._moId,
+        moref=moid,
         workspace=custom.get(WORKSPACE_MARKER) or None,
         prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
     )
@@ -350,8 +380,8 @@ def read_inventory(session: Session, scope: Scope) -> Inventory:
         root = vim.Folder(topo.vm_folder_of_dc[dc_moid], session.si._stub)
     paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else [])
     vms = []
-    for obj, props in fetch_properties(session, root, {vim.VirtualMachine: paths}):
-        vm = _live_vm(obj, props, topo, field_names, network_names, esx)
+    for moid, props in fetch_vm_records(session, root, paths):
+        vm = _live_vm(moid, props, topo, field_names, network_names, esx)
         if vm is not None and _in_scope(vm, scope):
             vms.append(vm)
     vms.sort(key=lambda v: (v.datacenter, v.name))

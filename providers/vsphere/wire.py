@@ -1,0 +1,220 @@
+"""A lean reader for the VM property pages: the raw RetrievePropertiesEx response, parsed by the
+C XML parser, keeping only the ~20 leaf values vcplan uses.
+
+pyVmomi's deserializer builds a typed object for every element (900,000 Python callbacks and
+245,000 objects for 5,000 VMs' device lists: ~94 % of the bulk read's time). Here the request
+is still built by pyVmomi's own serializer and sent on its connection with its session cookie;
+only the response side differs. Both paths produce the same plain records (`plain_record`), so
+the conversion to LiveVM has one implementation.
+"""
+
+from __future__ import annotations
+
+import functools
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pyVmomi import VmomiSupport, vim
+
+from planner.diagnostics import error
+
+VIM = "{urn:vim25}"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+READ_CHUNK = 1 << 16
+
+INT_PATHS = {
+    "config.hardware.numCPU",
+    "config.hardware.numCoresPerSocket",
+    "config.hardware.memoryMB",
+}
+BOOL_PATHS = {"config.template", "config.cpuHotAddEnabled", "config.memoryHotAddEnabled"}
+REF_PATHS = {"parent", "resourcePool", "runtime.host"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """The part of a virtual device vcplan reads: is it a disk or a NIC, where, how big, on
+    which network."""
+
+    kind: str  # "disk", "nic" or "other"
+    key: int = 0
+    controller_key: int = 0
+    unit_number: int = 0
+    capacity_bytes: int = 0
+    network: str | None = None  # moid of a standard network backing
+    device_name: str | None = None  # its name, as a fallback
+    portgroup_key: str | None = None  # distributed portgroup backing
+    opaque_id: str | None = None  # NSX opaque network backing
+
+
+@functools.cache
+def _wsdl_class(type_name: str) -> Any:
+    try:
+        return VmomiSupport.GetWsdlType("urn:vim25", type_name.split(":")[-1])
+    except (KeyError, AttributeError, TypeError):
+        return None
+
+
+def _device_kind(cls: Any) -> str:
+    if cls is not None and issubclass(cls, vim.vm.device.VirtualDisk):
+        return "disk"
+    if cls is not None and issubclass(cls, vim.vm.device.VirtualEthernetCard):
+        return "nic"
+    return "other"
+
+
+# --- from the wire ---------------------------------------------------------------------------
+
+
+def _int(el: ET.Element | None) -> int:
+    return int(el.text or 0) if el is not None else 0
+
+
+def _device_from_xml(el: ET.Element) -> DeviceRecord:
+    kind = _device_kind(_wsdl_class(el.get(XSI_TYPE, "")))
+    if kind == "other":
+        return DeviceRecord("other")
+    capacity = _int(el.find(f"{VIM}capacityInBytes")) or _int(el.find(f"{VIM}capacityInKB")) * 1024
+    backing = el.find(f"{VIM}backing")
+    network = device_name = portgroup = opaque = None
+    if backing is not None and kind == "nic":
+        network = backing.findtext(f"{VIM}network")
+        device_name = backing.findtext(f"{VIM}deviceName")
+        portgroup = backing.findtext(f"{VIM}port/{VIM}portgroupKey")
+        opaque = backing.findtext(f"{VIM}opaqueNetworkId")
+    return DeviceRecord(
+        kind,
+        _int(el.find(f"{VIM}key")),
+        _int(el.find(f"{VIM}controllerKey")),
+        _int(el.find(f"{VIM}unitNumber")),
+        capacity,
+        network,
+        device_name,
+        portgroup,
+        opaque,
+    )
+
+
+def _value_from_xml(path: str, val: ET.Element) -> Any:
+    if path in INT_PATHS:
+        return int(val.text or 0)
+    if path in BOOL_PATHS:
+        return (val.text or "") == "true"
+    if path == "datastore":
+        return [child.text or "" for child in val]
+    if path == "config.hardware.device":
+        return [_device_from_xml(child) for child in val]
+    if path == "customValue":
+        return [(int(c.findtext(f"{VIM}key") or 0), c.findtext(f"{VIM}value") or "") for c in val]
+    if path == "config.extraConfig":
+        return [(c.findtext(f"{VIM}key") or "", c.findtext(f"{VIM}value") or "") for c in val]
+    return val.text or ""  # strings, enums and references (moids)
+
+
+def _records_from_xml(objects: ET.Element) -> tuple[str, dict[str, Any]]:
+    moid = objects.findtext(f"{VIM}obj") or ""
+    props: dict[str, Any] = {}
+    for prop in objects.iterfind(f"{VIM}propSet"):
+        name = prop.findtext(f"{VIM}name") or ""
+        val = prop.find(f"{VIM}val")
+        if val is not None:
+            props[name] = _value_from_xml(name, val)
+    return moid, props
+
+
+def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] | str]:
+    """POST one request on pyVmomi's connection; yield records, then the page token if any."""
+    headers = {
+        "Cookie": stub.cookie,
+        "SOAPAction": stub.versionId,
+        "Content-Type": "text/xml; charset=UTF-8",
+    }
+    conn = stub.GetConnection()
+    try:
+        conn.request("POST", stub.path, body, headers)
+        resp = conn.getresponse()
+        if resp.status != 200:
+            text = resp.read().decode("utf-8", "replace")
+            fault = ET.fromstring(text).findtext(".//faultstring") if text else None
+            raise error(f"vCenter refused the inventory read: {fault or resp.status}")
+        parser: ET.XMLPullParser = ET.XMLPullParser(events=("end",))
+        token = None
+        while chunk := resp.read(READ_CHUNK):
+            parser.feed(chunk)
+            for event in parser.read_events():
+                el: ET.Element = event[1]  # type: ignore[misc,assignment]  # "end": an element
+                if el.tag == f"{VIM}objects":
+                    yield _records_from_xml(el)
+                    el.clear()
+                elif el.tag == f"{VIM}token":
+                    token = el.text
+        parser.close()
+    except BaseException:
+        conn.close()
+        stub.DropConnections()
+        raise
+    stub.ReturnConnection(conn)
+    if token:
+        yield token
+
+
+def fetch_vm_records_wire(
+    stub: Any, collector: Any, spec: Any, options: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean."""
+    pc_type = type(collector)
+    body = stub.SerializeRequest(
+        collector, pc_type._GetMethodInfo("RetrievePropertiesEx"), [[spec], options]
+    )
+    while body is not None:
+        next_body = None
+        for item in _post(stub, body):
+            if isinstance(item, str):
+                next_body = stub.SerializeRequest(
+                    collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [item]
+                )
+            else:
+                yield item
+        body = next_body
+
+
+# --- from pyVmomi objects (the reference path, VCPLAN_PARSER=pyvmomi) -------------------------
+
+
+def _device_from_pyvmomi(dev: Any) -> DeviceRecord:
+    kind = _device_kind(type(dev))
+    if kind == "other":
+        return DeviceRecord("other")
+    backing = dev.backing
+    return DeviceRecord(
+        kind,
+        dev.key or 0,
+        dev.controllerKey or 0,
+        dev.unitNumber or 0,
+        dev.capacityInBytes or (dev.capacityInKB or 0) * 1024 if kind == "disk" else 0,
+        getattr(getattr(backing, "network", None), "_moId", None),
+        getattr(backing, "deviceName", None),
+        getattr(getattr(backing, "port", None), "portgroupKey", None),
+        getattr(backing, "opaqueNetworkId", None),
+    )
+
+
+def plain_record(props: dict[str, Any]) -> dict[str, Any]:
+    """pyVmomi property values -> the same plain values the wire reader produces."""
+    plain: dict[str, Any] = {}
+    for path, value in props.items():
+        if path in REF_PATHS:
+            plain[path] = value._moId if value is not None else ""
+        elif path == "datastore":
+            plain[path] = [d._moId for d in value or []]
+        elif path == "config.hardware.device":
+            plain[path] = [_device_from_pyvmomi(d) for d in value or []]
+        elif path in ("customValue", "config.extraConfig"):
+            plain[path] = [(v.key, str(getattr(v, "value", ""))) for v in value or []]
+        elif isinstance(value, vim.ManagedEntity) or hasattr(value, "_moId"):
+            plain[path] = value._moId
+        else:
+            plain[path] = value
+    return plain
