@@ -1,0 +1,92 @@
+"""The Provider protocol: what the executor needs from a virtualization platform.
+
+One method per step kind submits the work (a vCenter task, or a synchronous call) and returns a
+Handle at once; `wait_any` is the one place that waits for submitted work to finish. The
+executor depends on this protocol only, so its unit tests use a fake provider, never pyVmomi.
+Must not import pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from planner.model import Inventory, LiveVM, Power
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a submitted operation ended. `error` is the platform's own fault message;
+    `result` is e.g. the moref of a created VM; `note` says what was done when it is not obvious
+    (e.g. "hard power off after guest shutdown timed out")."""
+
+    ok: bool
+    error: str | None = None
+    result: str | None = None
+    note: str = ""
+
+
+@dataclass(eq=False)
+class Handle:
+    """A submitted operation. `task` is the platform's task id (for --log), None for a
+    synchronous call; `outcome` is already set when the work finished during submission.
+    `token` belongs to the provider."""
+
+    task: str | None = None
+    outcome: Outcome | None = None
+    token: Any = field(default=None, repr=False)
+
+
+class SessionExpired(Exception):
+    """The platform no longer accepts the session: log in again, then retry the step once."""
+
+
+class OperationRefused(Exception):
+    """The platform refused to start the operation; the message is its own fault text."""
+
+
+class Provider(Protocol):
+    def create_folder(self, datacenter: str, path: str) -> Handle:
+        """Create the VM folder `path` (relative to the datacenter's VM folder) and its missing
+        parents; an existing folder is success."""
+        ...
+
+    def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
+        """Clone `after["template"]` or create a new VM; the outcome's result is its moref."""
+        ...
+
+    def relocate(self, moref: str, after: Mapping[str, Any]) -> Handle: ...
+
+    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
+        """Guest shutdown when VMware Tools run, hard power off after the timeout; hard at once
+        otherwise. Already off is success."""
+        ...
+
+    def reconfigure(self, moref: str, after: Mapping[str, Any]) -> Handle:
+        """Bring CPUs, cores, memory, annotation, disks, NICs and attributes to `after`
+        (attributes left out there are not managed)."""
+        ...
+
+    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle: ...
+
+    def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle: ...
+
+    def destroy(self, moref: str) -> Handle: ...
+
+    def wait_any(self, handles: Collection[Handle], timeout: float) -> list[tuple[Handle, Outcome]]:
+        """Block until at least one of `handles` finished, `timeout` seconds passed or
+        `interrupt` was called; return the finished ones (each exactly once)."""
+        ...
+
+    def interrupt(self) -> None:
+        """Wake a `wait_any` blocked in another thread (new work was submitted)."""
+        ...
+
+    def read_vm(self, moref: str) -> LiveVM | None:
+        """One VM as it is now (the read-back after a create); None when it is gone."""
+        ...
+
+    def read_inventory(self) -> Inventory: ...
+
+    def relogin(self) -> None: ...

@@ -1,0 +1,134 @@
+"""A fake Provider implementing planner.provider.Provider: tasks that take a set time, recorded.
+
+For the executor's unit tests: no vCenter, no pyVmomi. Each operation "runs" for `duration`
+seconds from its submission; `fail` names operations that end in a fault.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.model import Inventory, LiveVM, Power
+from planner.provider import Handle, OperationRefused, Outcome, SessionExpired
+
+
+def fresh_vm(datacenter: str, name: str, moref: str) -> LiveVM:
+    """What the fake "creates": one CPU, 1 GiB, powered off, unmarked."""
+    return LiveVM(
+        datacenter=datacenter, name=name, cluster="C0", host="H0", resource_pool="", folder="",
+        datastores=("ds",), power=Power.OFF, cpus=1, cores_per_socket=1, memory_mb=1024,
+        annotation="", attributes={}, template=False, cpu_hot_add=False, memory_hot_add=False,
+        tools_running=False, disks=(), nics=(), instance_uuid="u", moref=moref, workspace=None,
+        prevent_destroy=False,
+    )
+
+
+@dataclass
+class Call:
+    op: str
+    target: str  # moref, or "<dc>/<name>" for create_vm / create_folder
+    start: float
+    end: float
+    args: tuple[Any, ...] = ()
+
+
+@dataclass
+class FakeProvider:
+    duration: float = 0.02
+    durations: dict[str, float] = field(default_factory=dict)  # op -> seconds
+    fail: set[tuple[str, str]] = field(default_factory=set)  # (op, target) that fault
+    refuse: set[tuple[str, str]] = field(default_factory=set)  # (op, target) refused at submit
+    expire_on: set[tuple[str, str]] = field(default_factory=set)  # raise SessionExpired once
+    live: dict[str, LiveVM] = field(default_factory=dict)  # moref -> VM, for read_vm
+    calls: list[Call] = field(default_factory=list)
+    relogins: int = 0
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition()
+        self._interrupted = False
+        self._next = 0
+        self.max_concurrent = 0
+
+    # -- operations --
+    def _op(self, op: str, target: str, *args: Any, result: str | None = None) -> Handle:
+        with self._cond:
+            if (op, target) in self.expire_on:
+                self.expire_on.discard((op, target))
+                raise SessionExpired(op)
+            if (op, target) in self.refuse:
+                raise OperationRefused(f"{op} refused for {target}")
+            now = time.monotonic()
+            end = now + self.durations.get(op, self.duration)
+            self.calls.append(Call(op, target, now, end, args))
+            self._next += 1
+            ok = (op, target) not in self.fail
+            outcome = Outcome(ok, None if ok else f"{op} fault on {target}", result)
+            running = sum(1 for c in self.calls if c.start <= now < c.end)
+            self.max_concurrent = max(self.max_concurrent, running)
+            self._cond.notify_all()
+            return Handle(task=f"task-{self._next}", token=(end, outcome))
+
+    def create_folder(self, datacenter: str, path: str) -> Handle:
+        return self._op("create_folder", f"{datacenter}/{path}")
+
+    def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
+        moref = f"vm-{datacenter}-{name}"
+        self.live.setdefault(moref, fresh_vm(datacenter, name, moref))
+        return self._op("create_vm", f"{datacenter}/{name}", dict(after), result=moref)
+
+    def relocate(self, moref: str, after: Mapping[str, Any]) -> Handle:
+        return self._op("relocate", moref, dict(after))
+
+    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
+        return self._op("power_off", moref, shutdown_timeout)
+
+    def reconfigure(self, moref: str, after: Mapping[str, Any]) -> Handle:
+        return self._op("reconfigure", moref, dict(after))
+
+    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
+        return self._op("set_power", moref, power)
+
+    def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
+        return self._op("set_markers", moref, workspace, prevent_destroy)
+
+    def destroy(self, moref: str) -> Handle:
+        return self._op("destroy", moref)
+
+    # -- waiting --
+    def wait_any(self, handles: Collection[Handle], timeout: float) -> list[tuple[Handle, Outcome]]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                done = [(h, h.token[1]) for h in handles if h.token[0] <= now]
+                if done or self._interrupted or now >= deadline:
+                    self._interrupted = False
+                    return done
+                earliest = min((h.token[0] for h in handles), default=deadline)
+                self._cond.wait(max(0.0, min(earliest, deadline) - now))
+
+    def interrupt(self) -> None:
+        with self._cond:
+            self._interrupted = True
+            self._cond.notify_all()
+
+    def read_vm(self, moref: str) -> LiveVM | None:
+        return self.live.get(moref)
+
+    def read_inventory(self) -> Inventory:
+        return Inventory(vms=tuple(self.live.values()), datacenters=(), clusters=(), hosts=(),
+                         networks={}, datastores={}, folders={}, resource_pools={})
+
+    def relogin(self) -> None:
+        self.relogins += 1
+
+    # -- for assertions --
+    def ops(self, target: str | None = None) -> list[str]:
+        return [c.op for c in self.calls if target is None or c.target == target]
+
+    def first(self, op: str, target: str) -> Call:
+        return next(c for c in self.calls if c.op == op and c.target == target)

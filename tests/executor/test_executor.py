@@ -1,0 +1,167 @@
+"""The executor against a fake Provider: order, concurrency, failures, stop, session renewal."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+
+from planner.apply_report import ApplyReport, StepLog, log_record
+from planner.executor import Executor, StepEvent, StepStatus
+from planner.model import Power
+from planner.steps import build_steps
+from tests.executor.fake_provider import FakeProvider
+from tests.executor.plans import create, delete, live, plan, update
+from tests.executor.test_steps import plans
+
+
+def run(p, provider=None, parallelism=10, on_event=None):
+    provider = provider or FakeProvider()
+    graph = build_steps(p)
+    result = Executor(provider, p, graph, parallelism, on_event, wait_timeout=1.0).run()
+    return provider, result
+
+
+def statuses(result):
+    return {e.step.id: e.status for e in result.final}
+
+
+def power_plan(n):
+    return plan(*[update(f"vm{i}", {"power": ("off", "on")}, power="off") for i in range(n)])
+
+
+def test_every_step_of_a_clean_apply_is_applied_and_exit_code_is_zero():
+    _, result = run(plan(update("a", {"cpus": (1, 2)}, restart=True), delete("b")))
+    assert set(statuses(result).values()) == {StepStatus.APPLIED}
+    assert ApplyReport(result).exit_code == 0
+
+
+def test_independent_vms_run_concurrently_up_to_the_limit():
+    provider = FakeProvider(duration=0.2)
+    start = time.monotonic()
+    run(power_plan(20), provider, parallelism=10)
+    elapsed = time.monotonic() - start
+    assert provider.max_concurrent == 10
+    assert elapsed < 4 * 0.2 * 1.3  # 40 steps: four waves of 0.2 s, not forty
+
+
+def test_never_more_steps_in_flight_than_parallelism():
+    provider = FakeProvider(duration=0.05)
+    run(power_plan(12), provider, parallelism=3)
+    assert provider.max_concurrent == 3
+
+
+def test_dependency_is_powered_on_before_its_dependent_is_created():
+    provider, _ = run(plan(create("app", depends_on=("db",)), create("db")))
+    assert provider.first("set_power", "vm-DC0-db").end <= provider.first(
+        "create_vm", "DC0/app"
+    ).start
+
+
+def test_created_vm_is_read_back_and_only_what_still_differs_is_reconciled():
+    provider = FakeProvider()
+    provider.live["vm-DC0-a"] = live("a", "vm-DC0-a", cpus=1, power=Power.OFF, workspace=None)
+    _, result = run(plan(create("a", cpus=2)), provider)
+    assert provider.ops("vm-DC0-a") == ["reconfigure", "set_power", "set_markers"]
+    assert statuses(result)["DC0/a move"] is StepStatus.UNCHANGED
+
+
+def test_failed_step_skips_the_rest_of_its_vm_and_its_dependents_but_not_others():
+    provider = FakeProvider(fail={("power_off", "vm-db")})
+    p = plan(
+        update("db", {"cpus": (1, 2)}, restart=True),
+        update("app", {"cpus": (1, 2)}, depends_on=("db",), restart=True),
+        update("other", {"memory_mb": (1, 2)}),
+    )
+    _, result = run(p, provider)
+    s = statuses(result)
+    assert s["DC0/db power_off"] is StepStatus.FAILED
+    assert s["DC0/db reconfigure"] is StepStatus.SKIPPED
+    assert s["DC0/app power_off"] is StepStatus.APPLIED  # dependents go down first
+    assert s["DC0/app power"] is StepStatus.SKIPPED
+    assert s["DC0/other reconfigure"] is StepStatus.APPLIED
+    report = ApplyReport(result)
+    assert report.exit_code == 1
+    assert "power_off fault on vm-db" in "\n".join(report.lines())
+
+
+def test_refused_submission_is_a_failure_with_the_platform_message():
+    provider = FakeProvider(refuse={("reconfigure", "vm-a")})
+    _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)
+    failed = ApplyReport(result).failed
+    assert [e.message for e in failed] == ["reconfigure refused for vm-a"]
+
+
+def test_stop_request_starts_no_new_step_and_waits_for_those_in_flight():
+    provider = FakeProvider(duration=0.2)
+    executor = None
+    started: list[StepEvent] = []
+
+    def on_event(event: StepEvent) -> None:
+        started.append(event)
+        if len(started) == 2 and executor is not None:
+            executor.request_stop()
+
+    p = power_plan(6)
+    executor = Executor(provider, p, build_steps(p), 2, on_event)
+    result = executor.run()
+    s = statuses(result)
+    assert result.interrupted
+    assert list(s.values()).count(StepStatus.APPLIED) == 2  # the two in flight finished
+    assert all(c.end <= time.monotonic() for c in provider.calls)
+    assert ApplyReport(result).exit_code == 1
+
+
+def test_expired_session_is_renewed_once_and_the_step_retried():
+    provider = FakeProvider(expire_on={("reconfigure", "vm-a")})
+    _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)
+    assert provider.relogins == 1
+    assert statuses(result)["DC0/a reconfigure"] is StepStatus.APPLIED
+    assert result.relogins == 1
+
+
+def test_a_second_expiry_after_the_relogin_fails_the_step():
+    class AlwaysExpired(FakeProvider):
+        def reconfigure(self, moref, after):
+            self.expire_on.add(("reconfigure", moref))
+            return super().reconfigure(moref, after)
+
+    provider = AlwaysExpired()
+    _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)
+    assert provider.relogins == 1
+    assert statuses(result)["DC0/a reconfigure"] is StepStatus.FAILED
+
+
+def test_log_has_one_json_line_per_finished_step(tmp_path):
+    path = tmp_path / "apply.log"
+    with path.open("w") as stream:
+        run(plan(update("a", {"cpus": (1, 2)})), on_event=StepLog(stream))
+    import json
+
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["address"], r["step"], r["outcome"]) for r in records] == [
+        ("DC0/a", "reconfigure", "applied"),
+        ("DC0/a", "markers", "applied"),
+    ]
+    assert all(r["task"].startswith("task-") and r["time"] for r in records)
+
+
+def test_log_record_carries_the_fault_message():
+    provider = FakeProvider(fail={("destroy", "vm-a")})
+    _, result = run(plan(delete("a", power="off")), provider)
+    assert '"message": "destroy fault on vm-a"' in log_record(result.final[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(plans())
+def test_execution_respects_every_dependency_edge(p):
+    provider = FakeProvider(duration=0.001)
+    events: list[StepEvent] = []
+    graph = build_steps(p)
+    Executor(provider, p, graph, 4, events.append, wait_timeout=1.0).run()
+    started = {e.step.id: i for i, e in enumerate(events) if e.status is StepStatus.STARTED}
+    ended = {e.step.id: i for i, e in enumerate(events) if e.status is not StepStatus.STARTED}
+    assert set(ended) == set(graph.steps)
+    for step, preds in graph.predecessors.items():
+        if step in started:
+            assert all(ended[pred] < started[step] for pred in preds)
