@@ -112,7 +112,8 @@ def vm_chain(change: VMChange) -> list[Step]:
             steps.append(Step(StepKind.POWER_OFF, addr))
         return [*steps, Step(StepKind.DELETE, addr)]
     if change.action is Action.CREATE:
-        target: Power | None = _power(after.get("power")) or Power.ON  # CONTRACT §2: a new VM is powered on
+        # CONTRACT §2: a new VM is powered on unless `power` says otherwise
+        target: Power | None = _power(after.get("power")) or Power.ON
         return [
             Step(StepKind.CREATE, addr),
             Step(StepKind.MOVE, addr, converge=True),

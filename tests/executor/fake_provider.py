@@ -19,10 +19,28 @@ from planner.provider import Handle, OperationRefused, Outcome, SessionExpired
 def fresh_vm(datacenter: str, name: str, moref: str) -> LiveVM:
     """What the fake "creates": one CPU, 1 GiB, powered off, unmarked."""
     return LiveVM(
-        datacenter=datacenter, name=name, cluster="C0", host="H0", resource_pool="", folder="",
-        datastores=("ds",), power=Power.OFF, cpus=1, cores_per_socket=1, memory_mb=1024,
-        annotation="", attributes={}, template=False, cpu_hot_add=False, memory_hot_add=False,
-        tools_running=False, disks=(), nics=(), instance_uuid="u", moref=moref, workspace=None,
+        datacenter=datacenter,
+        name=name,
+        cluster="C0",
+        host="H0",
+        resource_pool="",
+        folder="",
+        datastores=("ds",),
+        power=Power.OFF,
+        cpus=1,
+        cores_per_socket=1,
+        memory_mb=1024,
+        annotation="",
+        attributes={},
+        template=False,
+        cpu_hot_add=False,
+        memory_hot_add=False,
+        tools_running=False,
+        disks=(),
+        nics=(),
+        instance_uuid="u",
+        moref=moref,
+        workspace=None,
         prevent_destroy=False,
     )
 
@@ -120,8 +138,16 @@ class FakeProvider:
         return self.live.get(moref)
 
     def read_inventory(self) -> Inventory:
-        return Inventory(vms=tuple(self.live.values()), datacenters=(), clusters=(), hosts=(),
-                         networks={}, datastores={}, folders={}, resource_pools={})
+        return Inventory(
+            vms=tuple(self.live.values()),
+            datacenters=(),
+            clusters=(),
+            hosts=(),
+            networks={},
+            datastores={},
+            folders={},
+            resource_pools={},
+        )
 
     def relogin(self) -> None:
         self.relogins += 1

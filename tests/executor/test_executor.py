@@ -53,9 +53,9 @@ def test_never_more_steps_in_flight_than_parallelism():
 
 def test_dependency_is_powered_on_before_its_dependent_is_created():
     provider, _ = run(plan(create("app", depends_on=("db",)), create("db")))
-    assert provider.first("set_power", "vm-DC0-db").end <= provider.first(
-        "create_vm", "DC0/app"
-    ).start
+    assert (
+        provider.first("set_power", "vm-DC0-db").end <= provider.first("create_vm", "DC0/app").start
+    )
 
 
 def test_created_vm_is_read_back_and_only_what_still_differs_is_reconciled():

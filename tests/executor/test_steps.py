@@ -19,7 +19,11 @@ def kinds(change):
 def test_update_chain_is_move_power_off_reconfigure_power_markers():
     change = update("a", {"host": ("H0", "H1"), "cpus": (1, 2)}, restart=True, moves=True)
     assert kinds(change) == [
-        StepKind.MOVE, StepKind.POWER_OFF, StepKind.RECONFIGURE, StepKind.POWER, StepKind.MARKERS
+        StepKind.MOVE,
+        StepKind.POWER_OFF,
+        StepKind.RECONFIGURE,
+        StepKind.POWER,
+        StepKind.MARKERS,
     ]
 
 
@@ -97,7 +101,8 @@ NAMES = [f"vm{i}" for i in range(6)]
 def plans(draw):
     changes = []
     for i, name in enumerate(NAMES):
-        deps = tuple(draw(st.lists(st.sampled_from(NAMES[:i] or ["-"]), unique=True, max_size=2 if i else 0)))
+        earlier = st.sampled_from(NAMES[:i] or ["-"])
+        deps = tuple(draw(st.lists(earlier, unique=True, max_size=2 if i else 0)))
         kind = draw(st.sampled_from(["create", "update", "restart", "off", "delete"]))
         if kind == "create":
             changes.append(create(name, depends_on=deps, folder=draw(st.sampled_from([None, "f"]))))
