@@ -101,7 +101,7 @@ def changed_attributes(change: VMChange) -> set[str]:
     return {d.attribute for d in change.diffs}
 
 
-def vm_chain(change: VMChange) -> list[Step]:
+def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
     """The steps of one VM, in execution order (folder steps are added by `build_steps`)."""
     addr = change.address
     after = change.after or {}
@@ -137,8 +137,19 @@ def vm_chain(change: VMChange) -> list[Step]:
         steps.append(Step(StepKind.POWER, addr, power=target))
     elif change.restart:  # back to the state it was in
         steps.append(Step(StepKind.POWER, addr, power=target or _power(before.get("power"))))
-    steps.append(Step(StepKind.MARKERS, addr))
+    if _markers_differ(before, after, workspace):
+        steps.append(Step(StepKind.MARKERS, addr))
     return steps
+
+
+def _markers_differ(
+    before: Mapping[str, Any], after: Mapping[str, Any], workspace: str | None
+) -> bool:
+    """Markers are written unless `before` shows them already right (a plan may leave out
+    the live `workspace`; then they are written, which is harmless)."""
+    if workspace is None or before.get("workspace") != workspace:
+        return True
+    return bool(before.get("prevent_destroy", False)) != bool(after.get("prevent_destroy", False))
 
 
 def _is_up(step: Step, change: VMChange) -> bool:
@@ -176,7 +187,7 @@ def build_steps(plan: Plan) -> StepGraph:
         preds.setdefault(step.id, set()).update(after)
 
     for addr, change in changes.items():
-        chain = vm_chain(change)
+        chain = vm_chain(change, plan.workspace)
         chains[addr] = chain
         folder = (change.after or {}).get("folder")
         needs_folder = change.action is Action.CREATE or "folder" in changed_attributes(change)

@@ -57,6 +57,7 @@ class Operations:
 
     def __init__(self, session: Session):
         self.session = session
+        self._field_keys: dict[str, int] = {}  # custom attribute name -> key, read once
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -270,9 +271,28 @@ class Operations:
     # --- power -----------------------------------------------------------------------------
 
     def _power_facts(self, vm: Any) -> tuple[str, bool]:
-        state = call(lambda: vm.runtime.powerState)
-        tools = call(lambda: vm.guest.toolsRunningStatus) if state == "poweredOn" else None
-        return state, tools == "guestToolsRunning"
+        """(runtime.powerState, whether VMware Tools run), in one round trip."""
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=vm)],
+            propSet=[
+                pc.PropertySpec(
+                    type=vim.VirtualMachine,
+                    pathSet=["runtime.powerState", "guest.toolsRunningStatus"],
+                )
+            ],
+        )
+        result = call(
+            self.session.content.propertyCollector.RetrievePropertiesEx,
+            [spec],
+            pc.RetrieveOptions(),
+        )
+        if result is None or not result.objects:
+            raise OperationRefused(f"{vm._moId} no longer exists")
+        props = {p.name: p.val for p in result.objects[0].propSet or []}
+        return str(props.get("runtime.powerState")), (
+            props.get("guest.toolsRunningStatus") == "guestToolsRunning"
+        )
 
     def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
         """Guest shutdown when VMware Tools run, then a hard power off if the guest is still up
@@ -413,19 +433,22 @@ class Operations:
             )
         manager = self.session.content.customFieldsManager
         with _fields_lock:
-            keys = {
-                f.name: f.key
-                for f in manager.field or []
-                if f.managedObjectType in (None, vim.VirtualMachine)
-            }
+            if any(name not in self._field_keys for name in values):
+                self._field_keys = {
+                    f.name: f.key
+                    for f in call(lambda: manager.field) or []
+                    if f.managedObjectType in (None, vim.VirtualMachine)
+                }
             for name in values:
-                if name not in keys:
+                if name not in self._field_keys:
                     try:
-                        keys[name] = call(
+                        field = call(
                             manager.AddCustomFieldDef, name=name, moType=vim.VirtualMachine
-                        ).key
+                        )
+                        self._field_keys[name] = field.key
                     except OperationRefused:  # defined meanwhile
-                        keys.update({f.name: f.key for f in manager.field or []})
+                        self._field_keys.update({f.name: f.key for f in manager.field or []})
+            keys = dict(self._field_keys)
         for name, value in values.items():
             call(manager.SetField, entity=vm, key=keys[name], value=value)
 

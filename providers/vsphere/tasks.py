@@ -246,8 +246,7 @@ class TaskWaiter:
                 continue  # a follow-up started a task: take it into the view
             now = time.monotonic()
             if done or waited or now >= deadline:
-                self._sync_view([h.token for h in handles if h.token is not None])
-                return done
+                return done  # finished objects leave the view on the next call
             shutdowns = [
                 h.token.deadline for h in handles if h.token is not None and h.token.deadline
             ]

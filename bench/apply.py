@@ -1,0 +1,87 @@
+"""Benchmark: 200 VMs changing power state, each power call delayed 300 ms by the simulator.
+
+At parallelism 1, 10 and 50 the same executor and vSphere provider that `vcplan apply` uses
+power all VMs off, on, off again (one step per VM plus its marker step); each run is timed
+against the ideal ceil(200/p) x 0.3 s. Goal: ratio <= 1.15. Prints; asserts nothing.
+
+Run: make bench-apply  (or .venv/bin/python bench/apply.py [--vms N] [--delay-ms MS])
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from planner.endpoint import resolve_endpoint  # noqa: E402
+from planner.executor import Executor  # noqa: E402
+from planner.model import LiveVM, Power  # noqa: E402
+from planner.plan import Action, AttributeChange, Plan, VMChange  # noqa: E402
+from planner.steps import build_steps  # noqa: E402
+from providers.vsphere.provider import VSphereProvider  # noqa: E402
+from tests.vcsim import harness  # noqa: E402
+
+WORKSPACE = "bench"
+
+
+def power_plan(vms: list[LiveVM], power: Power) -> Plan:
+    changes = []
+    for vm in vms:
+        before = {"power": vm.power.value, "workspace": vm.workspace, "prevent_destroy": False}
+        after = {"power": power.value, "prevent_destroy": False}
+        changes.append(
+            VMChange(
+                vm.address,
+                Action.UPDATE,
+                before,
+                after,
+                (AttributeChange("power", vm.power.value, power.value),),
+                moref=vm.moref,
+            )
+        )
+    return Plan(WORKSPACE, "vpx://bench", "", tuple(changes))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vms", type=int, default=200)
+    parser.add_argument("--delay-ms", type=int, default=300)
+    parser.add_argument("--parallelism", type=int, nargs="*", default=[1, 10, 50])
+    args = parser.parse_args()
+    delay = args.delay_ms / 1000
+    methods = ",".join(
+        f"{m}={args.delay_ms}" for m in ("PowerOnVM_Task", "PowerOffVM_Task", "SuspendVM_Task")
+    )
+    certs = harness.make_certs(Path(tempfile.mkdtemp(prefix="vcplan-bench-")))
+    model = ["-dc", "1", "-cluster", "1", "-host", "4", "-standalone-host", "0"]
+    sim = harness.start([*model, "-vm", str(args.vms), "-method-delay", methods], certs)
+    try:
+        endpoint = resolve_endpoint(None, None, False, None, sim.env(), None)
+        provider = VSphereProvider(endpoint)
+        vms = list(provider.read_inventory().vms)
+        print(f"{len(vms)} VMs, {args.delay_ms} ms on every power call")
+        print(f"{'parallelism':>11} {'seconds':>8} {'ideal':>7} {'ratio':>6}")
+        target = Power.OFF
+        for p in args.parallelism:
+            plan = power_plan(vms, target)
+            start = time.perf_counter()
+            result = Executor(provider, plan, build_steps(plan), p).run()
+            elapsed = time.perf_counter() - start
+            failed = [e for e in result.final if e.status.value not in ("applied", "unchanged")]
+            ideal = math.ceil(len(vms) / p) * delay
+            note = f"  ({len(failed)} steps not applied!)" if failed else ""
+            print(f"{p:>11} {elapsed:>8.2f} {ideal:>7.2f} {elapsed / ideal:>6.2f}{note}")
+            vms = list(provider.read_inventory().vms)
+            target = Power.ON if target is Power.OFF else Power.OFF
+        provider.close()
+    finally:
+        sim.stop()
+
+
+if __name__ == "__main__":
+    main()
