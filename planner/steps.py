@@ -212,10 +212,11 @@ def build_steps(plan: Plan) -> StepGraph:
                 continue
             dependents.setdefault(dep, set()).add(addr)
             dep_change = changes[dep]
-            dep_ups = [s for s in chains[dep] if _is_up(s, dep_change)]
-            for step in chains[addr]:
-                if dep_ups and _is_up(step, change):
-                    preds[step.id].add(dep_ups[-1].id)
+            if dep_change.action is not Action.DELETE and chains[dep]:
+                # like Terraform: a dependent comes up only once its dependency is fully applied
+                for step in chains[addr]:
+                    if _is_up(step, change):
+                        preds[step.id].add(chains[dep][-1].id)
             my_downs = [s.id for s in chains[addr] if _is_down(s, change)]
             for step in chains[dep]:
                 if _is_down(step, dep_change):

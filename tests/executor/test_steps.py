@@ -62,7 +62,8 @@ def test_two_vms_in_one_folder_share_its_step():
 
 def test_dependency_is_created_and_powered_on_before_its_dependent():
     graph = build_steps(plan(create("app", depends_on=("db",)), create("db")))
-    assert "DC0/db power" in graph.predecessors["DC0/app create"]
+    assert "DC0/db markers" in graph.predecessors["DC0/app create"]  # after db's whole chain
+    assert graph.order().index("DC0/db power") < graph.order().index("DC0/app create")
 
 
 def test_dependent_is_powered_off_and_deleted_before_its_dependency():
