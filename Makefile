@@ -7,7 +7,7 @@ VCSIM := build/vcsim-vcplan
 GOENV := GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS=-mod=mod GOCACHE=$(CURDIR)/build/gocache
 DEMO_DIR := demo
 
-.PHONY: install vcsim test lint unit demo demo-stop bench clean
+.PHONY: install vcsim test lint unit demo demo-stop bench bench-apply clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -53,6 +53,9 @@ demo-stop:
 
 bench: install vcsim
 	$(BIN)/python bench/inventory.py
+
+bench-apply: install vcsim
+	$(BIN)/python bench/apply.py
 
 clean: demo-stop
 	rm -rf build $(VENV) $(DEMO_DIR)
