@@ -185,7 +185,7 @@ def apply(
     config = None
     if saved is None:
         config = importlib.import_module("planner.config").load_config(
-            source, list(var or []), [str(f) for f in var_file or []]
+            source, list(var or []), list(var_file or [])
         )
         vcenter = config.vcenter
     plan_url = saved.url if saved is not None else None
