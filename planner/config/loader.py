@@ -76,6 +76,9 @@ def load_config(
         except DiagnosticError as exc:
             diags.extend(exc.diagnostics)
 
+    if diags:  # checking a half-parsed configuration would only add noise
+        raise DiagnosticError(_unique(diags))
+
     blocks: dict[str, list[Block]] = {name: [] for name in TOP_LEVEL_BLOCKS}
     for body in bodies:
         for item in body.items:
