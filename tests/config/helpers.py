@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (expected diagnostics are clearer on one line)
 """Build a configuration directory from text and load it; diagnostics as `main.hcl:L:C: ...` lines."""
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ def load(
 
 def vms(directory: Path, body: str, **kwargs: object) -> dict[str, DesiredVM]:
     """Load HEADER + a datacenter "DC0" / cluster "C0" wrapper around `body` (vm blocks)."""
-    text = HEADER + 'datacenter "DC0" {\n  cluster "C0" {\n' + textwrap.indent(textwrap.dedent(body), "    ") + "  }\n}\n"
+    text = (
+        HEADER
+        + 'datacenter "DC0" {\n  cluster "C0" {\n'
+        + textwrap.indent(textwrap.dedent(body), "    ")
+        + "  }\n}\n"
+    )
     config = load(directory, text, **kwargs)  # type: ignore[arg-type]
     return {vm.name: vm for vm in config.vms}
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (expected diagnostics are clearer on one line)
 """`vcplan validate` and `vcplan fmt` through the CLI, on every example."""
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import pytest
 from planner.cli import app
 from planner.cli_common import run_guarded
 
-EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[2] / "examples").iterdir() if p.is_dir())
+EXAMPLES = sorted(
+    p for p in (Path(__file__).resolve().parents[2] / "examples").iterdir() if p.is_dir()
+)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -27,7 +30,14 @@ def test_every_example_is_already_formatted(example, capsys):
 
 def test_fleet_example_validates_with_its_staging_var_file(capsys):
     fleet = next(p for p in EXAMPLES if p.name == "fleet")
-    args = ["validate", str(fleet), "--var-file", str(fleet / "staging.vars.hcl"), "--var", "web_count=2"]
+    args = [
+        "validate",
+        str(fleet),
+        "--var-file",
+        str(fleet / "staging.vars.hcl"),
+        "--var",
+        "web_count=2",
+    ]
     assert run_guarded(app, args) == 0
     assert "4 VMs in workspace 'fleet-staging'" in capsys.readouterr().out
 
@@ -63,15 +73,15 @@ def test_validate_turns_a_syntax_error_into_a_diagnostic_not_a_traceback(tmp_pat
 
 
 def test_fmt_check_lists_files_that_would_change_and_exits_1(tmp_path, capsys):
-    (tmp_path / "a.hcl").write_text("vcplan {\nworkspace=\"w\"\n}\n")
+    (tmp_path / "a.hcl").write_text('vcplan {\nworkspace="w"\n}\n')
     (tmp_path / "b.hcl").write_text("locals {\n  x = 1\n}\n")
     assert run_guarded(app, ["fmt", str(tmp_path), "--check"]) == 1
     assert capsys.readouterr().out == f"{tmp_path}/a.hcl\n"
-    assert (tmp_path / "a.hcl").read_text() == "vcplan {\nworkspace=\"w\"\n}\n"
+    assert (tmp_path / "a.hcl").read_text() == 'vcplan {\nworkspace="w"\n}\n'
 
 
 def test_fmt_rewrites_files_in_place_and_lists_them(tmp_path, capsys):
-    (tmp_path / "a.hcl").write_text("vcplan {\nworkspace=\"w\"\n}\n")
+    (tmp_path / "a.hcl").write_text('vcplan {\nworkspace="w"\n}\n')
     assert run_guarded(app, ["fmt", str(tmp_path)]) == 0
     assert capsys.readouterr().out == f"{tmp_path}/a.hcl\n"
     assert (tmp_path / "a.hcl").read_text() == 'vcplan {\n  workspace = "w"\n}\n'

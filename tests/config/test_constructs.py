@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (expected diagnostics are clearer on one line)
 """Each construct of the language (CONTRACT §2) evaluates to the expected desired model."""
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from tests.config.helpers import HEADER, load, vms, write
 
 def test_literals_fill_the_vm_and_absent_attributes_stay_unmanaged(tmp_path):
     vm = vms(tmp_path, '    vm "a" {\n      cpus = 2\n      power = "off"\n    }\n')["a"]
-    assert (vm.cpus, vm.power, vm.datacenter, vm.cluster, vm.host) == (2, Power.OFF, "DC0", "C0", None)
+    assert (vm.cpus, vm.power, vm.datacenter, vm.cluster, vm.host) == (
+        2,
+        Power.OFF,
+        "DC0",
+        "C0",
+        None,
+    )
     assert vm.memory_mb is None and vm.folder is None and vm.disks is None and vm.nics is None
 
 
@@ -266,7 +273,8 @@ def test_every_value_keeps_its_position(tmp_path):
 def test_vcenter_settings_are_read_and_ca_file_is_relative_to_the_config(tmp_path):
     config = load(
         tmp_path,
-        HEADER + 'vcenter {\n  url = "vpx://vc"\n  user = "u"\n  ca_file = "ca.pem"\n  insecure = false\n}\n',
+        HEADER
+        + 'vcenter {\n  url = "vpx://vc"\n  user = "u"\n  ca_file = "ca.pem"\n  insecure = false\n}\n',
     )
     assert config.vcenter.url == "vpx://vc" and config.vcenter.user == "u"
     assert config.vcenter.ca_file == str(tmp_path / "ca.pem") and config.vcenter.insecure is False

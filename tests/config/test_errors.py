@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (expected diagnostics are clearer on one line)
 """Every error class names file:line:col and says what was expected (CONTRACT §2, issue 3)."""
 
 from __future__ import annotations
@@ -10,41 +11,100 @@ from tests.config.helpers import HEADER, errors, write
 def vm_block(body: str) -> str:
     """HEADER (3 lines) + datacenter/cluster (2) + vm "a" { on line 6; body starts on line 7."""
     lines = "".join(f"      {line}\n" for line in body.splitlines())
-    return HEADER + f'datacenter "DC0" {{\n  cluster "C0" {{\n    vm "a" {{\n{lines}    }}\n  }}\n}}\n'
+    return (
+        HEADER + f'datacenter "DC0" {{\n  cluster "C0" {{\n    vm "a" {{\n{lines}    }}\n  }}\n}}\n'
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("memory_mb = 1023", "main.hcl:7:19: error: memory_mb must be a multiple of 4 (got 1023); try 1020 or 1024"),
+        (
+            "memory_mb = 1023",
+            "main.hcl:7:19: error: memory_mb must be a multiple of 4 (got 1023); try 1020 or 1024",
+        ),
         ("memory_mb = 2", "main.hcl:7:19: error: memory_mb must be at least 4 (got 2)"),
         ("cpus = 0", "main.hcl:7:14: error: cpus must be at least 1 (got 0)"),
         ('cpus = "two"', 'main.hcl:7:14: error: cpus must be a whole number (got "two")'),
         ("cpus = 1.5", "main.hcl:7:14: error: cpus must be a whole number (got 1.5)"),
-        ('power = "of"', 'main.hcl:7:15: error: power must be one of "on", "off", "suspended" (got "of"); did you mean "off"?'),
-        ('network_interface {\n  network = ""\n}', "main.hcl:8:19: error: network must not be empty"),
+        (
+            'power = "of"',
+            'main.hcl:7:15: error: power must be one of "on", "off", "suspended" (got "of"); did you mean "off"?',
+        ),
+        (
+            'network_interface {\n  network = ""\n}',
+            "main.hcl:8:19: error: network must not be empty",
+        ),
         ("disk {\n  size_gb = 0\n}", "main.hcl:8:19: error: size_gb must be at least 1 (got 0)"),
-        ("disk {\n}", "main.hcl:7:7: error: a disk block needs size_gb; e.g. disk { size_gb = ... }"),
-        ("memory = 4", 'main.hcl:7:7: error: unknown attribute "memory" in a vm block; did you mean "memory_mb"?'),
-        ("disks {\n}", 'main.hcl:7:7: error: unknown block type "disks" in a vm block; did you mean "disk"?'),
+        (
+            "disk {\n}",
+            "main.hcl:7:7: error: a disk block needs size_gb; e.g. disk { size_gb = ... }",
+        ),
+        (
+            "memory = 4",
+            'main.hcl:7:7: error: unknown attribute "memory" in a vm block; did you mean "memory_mb"?',
+        ),
+        (
+            "disks {\n}",
+            'main.hcl:7:7: error: unknown block type "disks" in a vm block; did you mean "disk"?',
+        ),
         ("disk = 4", "main.hcl:7:7: error: disk is a block, not an attribute; write disk { ... }"),
-        ('lifecycle {\n  ignore_changes = ["anotation"]\n}', 'main.hcl:8:27: error: ignore_changes names an unknown attribute "anotation"; did you mean "annotation"?'),
-        ("cpus = 4\ncores_per_socket = 3", "main.hcl:8:26: error: cores_per_socket (3) must divide cpus (4); choose a divisor of cpus, e.g. 1, 2, 4"),
+        (
+            'lifecycle {\n  ignore_changes = ["anotation"]\n}',
+            'main.hcl:8:27: error: ignore_changes names an unknown attribute "anotation"; did you mean "annotation"?',
+        ),
+        (
+            "cpus = 4\ncores_per_socket = 3",
+            "main.hcl:8:26: error: cores_per_socket (3) must divide cpus (4); choose a divisor of cpus, e.g. 1, 2, 4",
+        ),
         ("count = -1", "main.hcl:7:15: error: count must be between 0 and 10000 (got -1)"),
-        ('for_each = ["a"]', "main.hcl:7:18: error: for_each needs a map or a set of strings (got a list); wrap a list in toset(...)"),
-        ("count = 1\nfor_each = {}", "main.hcl:8:7: error: a vm block cannot have both count and for_each; keep one of them"),
-        ("cpus = count.index", 'main.hcl:7:14: error: count.index is not available in vm "a": it is only set in a vm block with count'),
-        ("cpus = each.value", 'main.hcl:7:14: error: each.value is not available in vm "a": it is only set in a vm block with for_each'),
-        ('depends_on = ["b"]', 'main.hcl:7:21: error: depends_on names "b", which is not a VM of datacenter DC0; depends_on takes the names of VMs declared in the same datacenter'),
-        ("cpus = var.cpu", "main.hcl:7:14: error: unknown variable var.cpu; declare it in a variable block"),
-        ("cpus = local.x", "main.hcl:7:14: error: unknown local value local.x; define it in a locals block"),
-        ("cpus = lenght([1])", 'main.hcl:7:14: error: unknown function lenght(); did you mean "length"?'),
-        ('cpus = 1 + "a"', 'main.hcl:7:18: error: operator + needs numbers, got "a"; to join strings write "${a}${b}"'),
+        (
+            'for_each = ["a"]',
+            "main.hcl:7:18: error: for_each needs a map or a set of strings (got a list); wrap a list in toset(...)",
+        ),
+        (
+            "count = 1\nfor_each = {}",
+            "main.hcl:8:7: error: a vm block cannot have both count and for_each; keep one of them",
+        ),
+        (
+            "cpus = count.index",
+            'main.hcl:7:14: error: count.index is not available in vm "a": it is only set in a vm block with count',
+        ),
+        (
+            "cpus = each.value",
+            'main.hcl:7:14: error: each.value is not available in vm "a": it is only set in a vm block with for_each',
+        ),
+        (
+            'depends_on = ["b"]',
+            'main.hcl:7:21: error: depends_on names "b", which is not a VM of datacenter DC0; depends_on takes the names of VMs declared in the same datacenter',
+        ),
+        (
+            "cpus = var.cpu",
+            "main.hcl:7:14: error: unknown variable var.cpu; declare it in a variable block",
+        ),
+        (
+            "cpus = local.x",
+            "main.hcl:7:14: error: unknown local value local.x; define it in a locals block",
+        ),
+        (
+            "cpus = lenght([1])",
+            'main.hcl:7:14: error: unknown function lenght(); did you mean "length"?',
+        ),
+        (
+            'cpus = 1 + "a"',
+            'main.hcl:7:18: error: operator + needs numbers, got "a"; to join strings write "${a}${b}"',
+        ),
         ("cpus = [1][3]", "main.hcl:7:18: error: index 3 is out of range for a list of 1"),
         ("cpus = 1 / 0", "main.hcl:7:18: error: division by zero"),
-        ('annotation = "x${[1]}"', "main.hcl:7:24: error: cannot put a list in a string; use join() or jsonencode() to turn it into a string"),
-        ('attributes = { "vcplan.workspace" = "x" }', 'main.hcl:7:20: error: attributes: "vcplan.workspace" is reserved for vcplan\'s own markers'),
-        ('host = "H1"\nhost = "H2"', 'main.hcl:8:7: error: host is set twice; first set at'),
+        (
+            'annotation = "x${[1]}"',
+            "main.hcl:7:24: error: cannot put a list in a string; use join() or jsonencode() to turn it into a string",
+        ),
+        (
+            'attributes = { "vcplan.workspace" = "x" }',
+            'main.hcl:7:20: error: attributes: "vcplan.workspace" is reserved for vcplan\'s own markers',
+        ),
+        ('host = "H1"\nhost = "H2"', "main.hcl:8:7: error: host is set twice; first set at"),
     ],
     ids=lambda v: v.split("\n")[0][:40] if isinstance(v, str) and "error" not in v else "",
 )
@@ -54,7 +114,9 @@ def test_vm_attribute_error_names_position_and_expectation(tmp_path, body, expec
 
 
 def test_syntax_error_is_a_diagnostic_at_the_offending_token(tmp_path):
-    got = errors(tmp_path, HEADER + 'datacenter "DC0" {\n  cluster "C0" {\n    vm "a" {\n      cpus 2\n')
+    got = errors(
+        tmp_path, HEADER + 'datacenter "DC0" {\n  cluster "C0" {\n    vm "a" {\n      cpus 2\n'
+    )
     assert len(got) == 1
     assert got[0].startswith("main.hcl:7:12: error: syntax error: unexpected '2'; expected \"=\"")
 
@@ -111,12 +173,19 @@ def test_unknown_block_in_a_datacenter(tmp_path):
 
 
 def test_pinning_host_on_a_standalone_host_is_an_error(tmp_path):
-    got = errors(tmp_path, HEADER + 'datacenter "DC0" {\n  host "H0" {\n    vm "a" {\n      host = "H1"\n    }\n  }\n}\n')
+    got = errors(
+        tmp_path,
+        HEADER
+        + 'datacenter "DC0" {\n  host "H0" {\n    vm "a" {\n      host = "H1"\n    }\n  }\n}\n',
+    )
     assert got[0].startswith('main.hcl:7:7: error: this vm is on standalone host "H0" already')
 
 
 def test_duplicate_vm_names_in_a_datacenter(tmp_path):
-    text = HEADER + 'datacenter "DC0" {\n  cluster "C0" {\n    vm "a" {\n    }\n  }\n  host "H0" {\n    vm "a" {\n    }\n  }\n}\n'
+    text = (
+        HEADER
+        + 'datacenter "DC0" {\n  cluster "C0" {\n    vm "a" {\n    }\n  }\n  host "H0" {\n    vm "a" {\n    }\n  }\n}\n'
+    )
     assert errors(tmp_path, text) == [
         'main.hcl:10:8: error: two VMs are named "a" in datacenter DC0; first declared at '
         "main.hcl:6:8; a VM's name must be unique in its datacenter"
@@ -141,7 +210,9 @@ def test_depends_on_cycle_names_the_cycle(tmp_path):
 
 
 def test_depends_on_unknown_vm_suggests_a_near_name(tmp_path):
-    text = vm_block('depends_on = ["db-2"]').replace("    }\n  }\n}\n", '    }\n    vm "db-1" {\n    }\n  }\n}\n')
+    text = vm_block('depends_on = ["db-2"]').replace(
+        "    }\n  }\n}\n", '    }\n    vm "db-1" {\n    }\n  }\n}\n'
+    )
     assert errors(tmp_path, text) == [
         'main.hcl:7:21: error: depends_on names "db-2", which is not a VM of datacenter DC0; did you mean "db-1"?'
     ]
@@ -156,7 +227,7 @@ def test_locals_cycle_names_the_cycle(tmp_path):
 
 def test_all_errors_of_a_run_are_reported_together(tmp_path):
     write(tmp_path, 'vcenter {\n  password = "x"\n}\n', name="a.hcl")
-    got = errors(tmp_path, HEADER + vm_block("cpus = 0\nmemory_mb = 3\npower = 1")[len(HEADER):])
+    got = errors(tmp_path, HEADER + vm_block("cpus = 0\nmemory_mb = 3\npower = 1")[len(HEADER) :])
     assert [line.split(": error")[0] for line in got] == [
         "a.hcl:2:3",
         "main.hcl:7:14",
@@ -171,8 +242,14 @@ def test_an_error_in_one_count_instance_is_reported_once(tmp_path):
 
 
 def test_an_error_in_a_local_is_reported_once_not_at_every_use(tmp_path):
-    text = HEADER + 'locals {\n  bad = 1 + "x"\n}\n' + vm_block("cpus = local.bad\nmemory_mb = local.bad")[len(HEADER):]
-    assert errors(tmp_path, text) == ['main.hcl:5:13: error: operator + needs numbers, got "x"; to join strings write "${a}${b}"']
+    text = (
+        HEADER
+        + 'locals {\n  bad = 1 + "x"\n}\n'
+        + vm_block("cpus = local.bad\nmemory_mb = local.bad")[len(HEADER) :]
+    )
+    assert errors(tmp_path, text) == [
+        'main.hcl:5:13: error: operator + needs numbers, got "x"; to join strings write "${a}${b}"'
+    ]
 
 
 def test_empty_directory_is_an_error(tmp_path):

@@ -33,8 +33,10 @@ def test_a_multiline_value_ends_the_alignment_run():
 
 
 def test_spaces_operators_commas_and_braces():
-    assert fmt('x = {\na=[1,2]\nb={k="v"}\nc=f(1,-2)*3\nd=a.b[0]\ne=[for v in l:v if v>0]\n}\n') == (
-        "x = {\n  a = [1, 2]\n  b = { k = \"v\" }\n  c = f(1, -2) * 3\n  d = a.b[0]\n"
+    assert fmt(
+        'x = {\na=[1,2]\nb={k="v"}\nc=f(1,-2)*3\nd=a.b[0]\ne=[for v in l:v if v>0]\n}\n'
+    ) == (
+        'x = {\n  a = [1, 2]\n  b = { k = "v" }\n  c = f(1, -2) * 3\n  d = a.b[0]\n'
         "  e = [for v in l : v if v > 0]\n}\n"
     )
 
@@ -50,7 +52,7 @@ def test_leaves_heredocs_untouched():
 
 
 def test_is_idempotent_on_messy_input():
-    once = fmt('\n\nlocals {\na=1 # c\n  bb    = [\n1,\n2\n]\n}\n\n\n')
+    once = fmt("\n\nlocals {\na=1 # c\n  bb    = [\n1,\n2\n]\n}\n\n\n")
     assert format_source(once) == once
 
 

@@ -1,10 +1,13 @@
+# ruff: noqa: E501  (expected diagnostics are clearer on one line)
 """Variables: declared types, defaults, and values from --var, --var-file and VCPLAN_VAR_<name>."""
 
 from __future__ import annotations
 
 from tests.config.helpers import HEADER, errors, load, write
 
-DECLS = HEADER + """
+DECLS = (
+    HEADER
+    + """
 variable "n" {
   type    = number
   default = 1
@@ -18,6 +21,7 @@ variable "env" {
   default = "dev"
 }
 """
+)
 
 
 def ws(config):
@@ -25,7 +29,9 @@ def ws(config):
 
 
 def with_workspace(text: str) -> str:
-    return text.replace('workspace = "test"', 'workspace = "${var.env}-${var.n}-${join(",", var.names)}"')
+    return text.replace(
+        'workspace = "test"', 'workspace = "${var.env}-${var.n}-${join(",", var.names)}"'
+    )
 
 
 def test_defaults_apply_when_nothing_is_set(tmp_path):
@@ -44,14 +50,20 @@ def test_string_variables_take_the_raw_text(tmp_path):
 
 
 def test_environment_values_are_read(tmp_path):
-    config = load(tmp_path, with_workspace(DECLS), env={"VCPLAN_VAR_env": "ci", "VCPLAN_VAR_n": "7"})
+    config = load(
+        tmp_path, with_workspace(DECLS), env={"VCPLAN_VAR_env": "ci", "VCPLAN_VAR_n": "7"}
+    )
     assert ws(config) == "ci-7-"
 
 
 def test_var_file_values_win_over_environment_and_var_wins_over_var_file(tmp_path):
     varfile = write(tmp_path, 'env = "file"\nn = 5\n', name="x.vars.hcl")
     config = load(
-        tmp_path, with_workspace(DECLS), var_args=["n=9"], var_files=[varfile], env={"VCPLAN_VAR_env": "e"}
+        tmp_path,
+        with_workspace(DECLS),
+        var_args=["n=9"],
+        var_files=[varfile],
+        env={"VCPLAN_VAR_env": "e"},
     )
     assert ws(config) == "file-9-"
 
@@ -71,7 +83,9 @@ def test_a_wrong_typed_var_option_names_the_option(tmp_path):
 
 def test_a_wrong_typed_default_points_at_the_default(tmp_path):
     text = HEADER + 'variable "n" {\n  type    = number\n  default = "x"\n}\n'
-    assert errors(tmp_path, text) == ['main.hcl:6:13: error: variable "n" (number): expected a number, got "x"']
+    assert errors(tmp_path, text) == [
+        'main.hcl:6:13: error: variable "n" (number): expected a number, got "x"'
+    ]
 
 
 def test_unknown_var_option_suggests_a_declared_name(tmp_path):
