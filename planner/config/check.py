@@ -24,8 +24,13 @@ from planner.model import MARKER_PREFIX, Container, DesiredVM, Disk, Nic, Pos, P
 
 Checker = Callable[[str, Any, Pos], Any]
 
+# vSphere 8's limits for one VM: past these a value is a typo, not a wish.
+MAX_CPUS = 768
+MAX_MEMORY_MB = 24 * 1024 * 1024
+MAX_DISK_GB = 62 * 1024
 
-def whole(minimum: int) -> Checker:
+
+def whole(minimum: int, maximum: int | None = None) -> Checker:
     def check(name: str, value: Any, pos: Pos) -> int:
         if isinstance(value, str):
             with contextlib.suppress(ValueError):
@@ -34,13 +39,15 @@ def whole(minimum: int) -> Checker:
             raise EvalError(f"{name} must be a whole number (got {describe(value)})", pos)
         if value < minimum:
             raise EvalError(f"{name} must be at least {minimum} (got {value})", pos)
+        if maximum is not None and value > maximum:
+            raise EvalError(f"{name} must be at most {maximum} (got {value})", pos)
         return int(value)
 
     return check
 
 
 def memory(name: str, value: Any, pos: Pos) -> int:
-    number = whole(4)(name, value, pos)
+    number = whole(4, MAX_MEMORY_MB)(name, value, pos)
     if number % 4:
         raise EvalError(
             f"{name} must be a multiple of 4 (got {number})",
@@ -135,8 +142,8 @@ VM_SCHEMA = BlockSchema(
         "count": whole(0),
         "for_each": lambda n, v, p: v,
         "name": vm_name,
-        "cpus": whole(1),
-        "cores_per_socket": whole(1),
+        "cpus": whole(1, MAX_CPUS),
+        "cores_per_socket": whole(1, MAX_CPUS),
         "memory_mb": memory,
         "power": power,
         "host": nonempty,
@@ -147,11 +154,11 @@ VM_SCHEMA = BlockSchema(
         "annotation": text,
         "attributes": string_map,
         "depends_on": string_list,
-        "shutdown_timeout": whole(0),
+        "shutdown_timeout": whole(0, 86_400),
     },
     blocks=("disk", "network_interface", "lifecycle"),
 )
-DISK_SCHEMA = BlockSchema({"size_gb": whole(1)}, required=("size_gb",))
+DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb",))
 NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))
 LIFECYCLE_SCHEMA = BlockSchema({"prevent_destroy": boolean, "ignore_changes": string_list})
 

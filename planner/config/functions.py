@@ -294,10 +294,10 @@ def _range(*args: Any) -> list[int | float]:
     else:
         start, limit, step = numbers
     if step == 0:
-        raise ConversionError("range() step must not be 0")
+        raise ConversionError("the step must not be 0")
     count = max(0, math.ceil((limit - start) / step))
     if count > 1024:
-        raise ConversionError("range() would produce more than 1024 elements")
+        raise ConversionError("would produce more than 1024 elements")
     return [normalize_number(start + i * step) for i in range(count)]
 
 

@@ -7,6 +7,7 @@ exception. Knows nothing of vcplan's schema; must not import typer, rich or pyVm
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -374,6 +375,8 @@ class _Builder:
 
     def x_float_lit(self, node: Tree) -> Expr:
         value = float(str(node.children[0]))
+        if not math.isfinite(value):
+            raise DiagnosticError([Diagnostic("this number is too large", self.pos(node))])
         return Literal(self.pos(node), int(value) if value.is_integer() else value)
 
     def x_literal_value(self, node: Tree) -> Expr:
