@@ -7,6 +7,7 @@ caused it (an EvalError); the caller collects them so every error of a run is re
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -346,8 +347,12 @@ def _binary(expr: Binary, ctx: Context) -> Any:
             result = a * b
         elif op == "/":
             result = a / b
-        else:
-            result = a % b
+        else:  # the remainder takes the dividend's sign, as in Go and Terraform: -3 % 2 == -1
+            result = (
+                math.fmod(a, b)
+                if isinstance(a, float) or isinstance(b, float)
+                else (abs(a) % abs(b) * (-1 if a < 0 else 1))
+            )
         return normalize_number(result)
     except (ConversionError, OverflowError):
         raise EvalError("the result is not a finite number", expr.pos) from None
