@@ -19,19 +19,27 @@ from planner.diagnostics import Diagnostic, DiagnosticError
 DirArg = Annotated[
     Path,
     typer.Argument(
-        help="The configuration directory (every *.hcl except *.vars.hcl).", show_default=False
+        metavar="DIR",
+        help="The configuration directory (every *.hcl except *.vars.hcl).",
+        show_default=False,
     ),
 ]
 VarOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--var", help="Set a variable: --var name=value (repeatable).", show_default=False
+        "--var",
+        help="Set a variable: --var name=value (repeatable).",
+        metavar="NAME=VALUE",
+        show_default=False,
     ),
 ]
 VarFileOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--var-file", help="Read variable values from an HCL file (repeatable).", show_default=False
+        "--var-file",
+        help="Read variable values from an HCL file (repeatable).",
+        metavar="FILE",
+        show_default=False,
     ),
 ]
 
