@@ -277,11 +277,7 @@ def _disks_and_nics(
         for d in sorted(devices, key=lambda d: (d.controller_key, d.unit_number))
         if d.kind == "disk"
     )
-    nics = tuple(
-        Nic(network=_nic_network(d, network_names))
-        for d in devices
-        if d.kind == "nic"
-    )
+    nics = tuple(Nic(network=_nic_network(d, network_names)) for d in devices if d.kind == "nic")
     return disks, nics
 
 
