@@ -1,0 +1,39 @@
+"""A fingerprint of a VM's live state, saved in a plan so apply can tell what moved since.
+
+vCenter's `config.changeVersion` would cover configuration changes only (and the simulator keeps
+none), so the fingerprint hashes every field the planner reads except the VMware Tools status,
+which flips on its own as a guest boots. Must not import pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from planner.model import LiveVM
+
+VOLATILE = frozenset({"tools_running"})
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
+        return value.value  # an enum
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def fingerprint(vm: LiveVM) -> str:
+    state = {
+        f.name: _plain(getattr(vm, f.name))
+        for f in dataclasses.fields(vm)
+        if f.name not in VOLATILE
+    }
+    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
