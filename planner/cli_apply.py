@@ -8,7 +8,6 @@ lines otherwise.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import sys
 import time
 from collections.abc import Iterator
@@ -24,10 +23,15 @@ from rich.text import Text
 from planner.apply_report import ApplyReport, StepLog
 from planner.cli import app
 from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
+from planner.config import load_config
 from planner.diagnostics import error
+from planner.diff import plan_changes
 from planner.executor import DEFAULT_PARALLELISM, Executor, StepEvent, StepStatus
+from planner.fingerprint import fingerprint
 from planner.model import Inventory
 from planner.plan import Action, Plan
+from planner.plan_io import load_plan
+from planner.render import plan_text
 from planner.steps import build_steps, select_targets
 
 STATUS_STYLE = {
@@ -38,33 +42,9 @@ STATUS_STYLE = {
 }
 
 
-# --- the planner's pieces (issue 4: diff, saved plans, rendering, fingerprints) -------------
-
-
-def _plan_from_config(
-    directory: Path, inventory: Inventory, config: Any, targets: list[str]
-) -> Plan:
-    diff = importlib.import_module("planner.diff")  # issue 4's module, loaded when used
-    plan: Plan = diff.plan_changes(config, inventory, url="", targets=targets)
-    return plan
-
-
-def _render_plan(plan: Plan) -> str:
-    render = importlib.import_module("planner.render")
-    text: str = render.render_text(plan)
-    return text
-
-
-def _load_plan(path: Path) -> Plan:
-    plan_io = importlib.import_module("planner.plan_io")
-    plan: Plan = plan_io.load_plan(path)
-    return plan
-
-
 def stale_changes(plan: Plan, inventory: Inventory) -> list[str]:
     """What moved since a saved plan was made: one line per VM whose live state no longer has
     the plan's fingerprint (or that appeared or vanished)."""
-    fingerprint = importlib.import_module("planner.fingerprint").fingerprint
     live = {vm.address: vm for vm in inventory.vms}
     lines = []
     for change in plan.changes:
@@ -143,7 +123,7 @@ def _approve(plan: Plan, auto_approve: bool) -> None:
             "apply needs --auto-approve when stdin is not a terminal; nothing was changed",
             hint="review with `vcplan plan --out FILE`, then `vcplan apply FILE --auto-approve`",
         )
-    print(_render_plan(plan))
+    Console(soft_wrap=True).print(plan_text(plan))
     print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
     answer = typer.prompt("Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
@@ -180,13 +160,11 @@ def apply(
     Example: vcplan apply . --parallelism 20 --log apply.jsonl
     """
     targets = list(target or [])
-    saved: Plan | None = _load_plan(source) if source.is_file() else None
+    saved: Plan | None = load_plan(source) if source.is_file() else None
     vcenter = None
     config = None
     if saved is None:
-        config = importlib.import_module("planner.config").load_config(
-            source, list(var or []), list(var_file or [])
-        )
+        config = load_config(source, list(var or []), list(var_file or []))
         vcenter = config.vcenter
     plan_url = saved.url if saved is not None else None
     with open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider:
@@ -201,7 +179,8 @@ def apply(
                 )
             plan = select_targets(saved, targets)
         else:
-            plan = _plan_from_config(source, inventory, config, targets)
+            assert config is not None
+            plan = plan_changes(config, inventory, provider.display_url, targets)
         if not plan.has_changes:
             print("No changes. vCenter matches the configuration.")
             return 0

@@ -1,0 +1,123 @@
+"""`vcplan plan` and `vcplan show` (CONTRACT §4-§5): read vCenter, diff, render. Read-only."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from planner.cli import app
+from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
+from planner.cli_config import VarFileOpt, VarOpt
+from planner.config import load_config
+from planner.diff import plan_changes
+from planner.plan import Plan
+from planner.plan_io import load_plan, plan_to_json, save_plan
+from planner.render import plan_text, render_markdown
+
+
+class PlanFormat(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+FormatOpt = Annotated[
+    PlanFormat,
+    typer.Option("--format", "-f", help="text (coloured on a terminal), json or markdown."),
+]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        metavar="PATTERN",
+        help="Only VMs whose <datacenter>/<name> matches this glob, and the VMs they depend on. "
+        "Repeatable.",
+        show_default=False,
+    ),
+]
+DirArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="DIR", help="The configuration directory.", file_okay=False, exists=False
+    ),
+]
+
+
+def print_plan(plan: Plan, output_format: PlanFormat) -> None:
+    if output_format is PlanFormat.JSON:
+        sys.stdout.write(plan_to_json(plan))
+    elif output_format is PlanFormat.MARKDOWN:
+        sys.stdout.write(render_markdown(plan))
+    else:
+        console = Console(soft_wrap=True)
+        console.print(plan_text(plan))
+
+
+def make_plan(
+    directory: Path,
+    var: list[str] | None,
+    var_file: list[Path] | None,
+    targets: list[str] | None,
+    url: str | None,
+    ca_file: Path | None,
+    insecure: bool,
+) -> Plan:
+    """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
+    config = load_config(directory, list(var or []), list(var_file or []))
+    with open_provider(url, ca_file, insecure, config.vcenter) as provider:
+        inventory = provider.read_inventory()
+        return plan_changes(config, inventory, provider.display_url, list(targets or []))
+
+
+@app.command()
+def plan(
+    directory: DirArg = Path("."),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `vcplan apply FILE`."),
+    ] = None,
+    output_format: FormatOpt = PlanFormat.TEXT,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
+    ] = False,
+    target: TargetOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    url: UrlOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+) -> int:
+    """Show what apply would change in vCenter. Reads only; changes nothing.
+
+    Examples: vcplan plan examples/fleet --var-file staging.vars.hcl;
+    vcplan plan . --out web.plan --target 'DC0/web-*'
+    """
+    result = make_plan(directory, var, var_file, target, url, ca_file, insecure)
+    if out is not None:
+        save_plan(result, out)
+    print_plan(result, output_format)
+    if out is not None:
+        print(
+            f"\nSaved the plan to {out}; apply exactly it with: vcplan apply {out}", file=sys.stderr
+        )
+    return 2 if detailed_exitcode and result.has_changes else 0
+
+
+@app.command()
+def show(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLANFILE", help="A plan saved by `vcplan plan --out`.")
+    ],
+    output_format: FormatOpt = PlanFormat.TEXT,
+) -> None:
+    """Render a saved plan, offline.
+
+    Example: vcplan show web.plan --format markdown > comment.md
+    """
+    print_plan(load_plan(plan_file), output_format)
