@@ -12,7 +12,7 @@ from rich.console import Console
 
 from planner.cli import app
 from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
-from planner.cli_config import VarFileOpt, VarOpt
+from planner.cli_config import DirArg, VarFileOpt, VarOpt
 from planner.config import load_config
 from planner.diff import plan_changes
 from planner.plan import Plan
@@ -38,12 +38,6 @@ TargetOpt = Annotated[
         help="Only VMs whose <datacenter>/<name> matches this glob, and the VMs they depend on. "
         "Repeatable.",
         show_default=False,
-    ),
-]
-DirArg = Annotated[
-    Path,
-    typer.Argument(
-        metavar="DIR", help="The configuration directory.", file_okay=False, exists=False
     ),
 ]
 

@@ -53,6 +53,22 @@ def readonly_vcsim(certs: harness.Certs) -> Iterator[harness.Simulator]:
     sim.stop()
 
 
+@pytest.fixture(scope="module")
+def make_module_vcsim(certs: harness.Certs) -> Iterator[Callable[..., harness.Simulator]]:
+    """Like make_vcsim, but the simulators live for the whole test module (for modules whose
+    tests only read, or set up their state once)."""
+    started: list[harness.Simulator] = []
+
+    def _make(*args: str) -> harness.Simulator:
+        sim = harness.start(list(args), certs)
+        started.append(sim)
+        return sim
+
+    yield _make
+    for sim in started:
+        sim.stop()
+
+
 @pytest.fixture
 def make_vcsim(certs: harness.Certs) -> Iterator[Callable[..., harness.Simulator]]:
     started: list[harness.Simulator] = []

@@ -67,3 +67,29 @@ def set_custom_attribute(si: Any, vm_name: str, key: str, value: str) -> None:
     target = next(v for v in view.view if v.name == vm_name)
     view.DestroyView()
     manager.SetField(entity=target, key=field.key, value=value)
+
+
+def snapshot(si: Any) -> list[dict[str, Any]]:
+    """Everything a plan could conceivably change, VM by VM: to assert it changed nothing."""
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    manager = content.customFieldsManager
+    fields = {f.key: f.name for f in (manager.field or [])} if manager else {}
+    extra = []
+    for vm in view.view:
+        hw = vm.config.hardware
+        extra.append(
+            {
+                "name": vm.name,
+                "moref": vm._moId,
+                "annotation": vm.config.annotation,
+                "custom": sorted((fields.get(cv.key), cv.value) for cv in vm.customValue or []),
+                "devices": sorted(
+                    (type(d).__name__, getattr(d, "capacityInKB", None)) for d in hw.device
+                ),
+                "cores_per_socket": hw.numCoresPerSocket,
+                "pool": vm.resourcePool.name if vm.resourcePool else None,
+            }
+        )
+    view.DestroyView()
+    return [*vm_records(si), *sorted(extra, key=lambda r: r["name"])]
