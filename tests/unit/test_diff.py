@@ -1,0 +1,94 @@
+"""The plan from a desired config and a live inventory, on plain data: one change per VM identity,
+ownership, and every error collected before anything is proposed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from planner.diagnostics import DiagnosticError
+from planner.diff import plan_changes
+from planner.model import ClusterInfo, Container, DesiredConfig, HostInfo, Inventory, Pos
+from tests.unit.test_compare import desired, live
+
+POS = Pos("main.hcl", 3, 1)
+
+
+def inventory(*vms) -> Inventory:
+    return Inventory(
+        vms=tuple(vms),
+        datacenters=("DC0",),
+        clusters=(ClusterInfo("DC0", "C0", ("H1", "H2")),),
+        hosts=(HostInfo("DC0", "H1", "C0"), HostInfo("DC0", "H2", "C0")),
+        networks={"DC0": frozenset({"VM Network"})},
+        datastores={"DC0": frozenset({"DS0"})},
+        folders={"DC0": frozenset({""})},
+        resource_pools={("DC0", "C0"): frozenset({""})},
+    )
+
+
+def config(*vms, workspace="ws") -> DesiredConfig:
+    return DesiredConfig(workspace, tuple(vms), (Container("DC0", "C0", None, POS),))
+
+
+def actions(plan) -> dict[str, str]:
+    return {c.address: c.action.value for c in plan.changes}
+
+
+def errors(cfg, inv) -> list[str]:
+    with pytest.raises(DiagnosticError) as caught:
+        plan_changes(cfg, inv)
+    return [d.message for d in caught.value.diagnostics]
+
+
+def test_each_vm_identity_gets_one_change():
+    inv = inventory(live(name="web"), live(name="old"), live(name="theirs", workspace=None))
+    plan = plan_changes(config(desired(name="web", cpus=4), desired(name="new")), inv)
+    assert actions(plan) == {
+        "DC0/web": "update",
+        "DC0/new": "create",
+        "DC0/old": "delete",
+    }
+
+
+def test_an_update_records_the_fingerprint_and_moref_it_was_planned_against():
+    (change,) = plan_changes(config(desired(cpus=4)), inventory(live())).changes
+    assert change.moref == "vm-1"
+    assert change.fingerprint and change.fingerprint.startswith("sha256:")
+
+
+def test_the_fingerprint_changes_when_the_vm_does_but_not_with_tools_status():
+    from planner.fingerprint import fingerprint
+
+    vm = live()
+    assert fingerprint(vm) == fingerprint(replace(vm, tools_running=False))
+    assert fingerprint(vm) != fingerprint(replace(vm, cpus=3))
+
+
+def test_two_live_vms_of_one_declared_name_are_an_error():
+    inv = inventory(live(folder="a"), live(folder="b", moref="vm-2"))
+    assert errors(config(desired()), inv) == [
+        "DC0/web: 2 VMs of this name exist (folders 'a', 'b')"
+    ]
+
+
+def test_a_declared_template_is_an_error():
+    assert "is a template" in errors(config(desired()), inventory(live(template=True)))[0]
+
+
+def test_every_error_is_reported_together():
+    inv = inventory(live(workspace="other"), live(name="kept", prevent_destroy=True))
+    msgs = errors(config(desired(), desired(name="x", cluster="C9")), inv)
+    assert len(msgs) == 3
+
+
+def test_a_protected_vm_of_this_workspace_blocks_its_delete():
+    (msg,) = errors(config(), inventory(live(prevent_destroy=True)))
+    assert "DC0/web would be deleted, but it is protected by prevent_destroy" in msg
+
+
+def test_targets_keep_the_matches_and_what_they_depend_on():
+    cfg = config(desired(name="db"), desired(name="web", depends_on=("db",)), desired(name="x"))
+    plan = plan_changes(cfg, inventory(), targets=["DC0/w*"])
+    assert actions(plan) == {"DC0/db": "create", "DC0/web": "create"}

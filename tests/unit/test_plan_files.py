@@ -1,0 +1,94 @@
+"""Saved plans and their renderings, on plain data: JSON round trip, clear errors for files that
+are not plans, text and markdown shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.diagnostics import DiagnosticError
+from planner.plan import Action, AttributeChange, Plan, VMChange
+from planner.plan_io import load_plan, plan_from_dict, plan_to_dict, save_plan
+from planner.render import render_markdown, render_text
+
+PLAN = Plan(
+    workspace="ws",
+    url="vpx://vc.example.com/DC0",
+    created_at="2026-11-25T00:00:00+00:00",
+    config_hash="abc",
+    changes=(
+        VMChange("DC0/new", Action.CREATE, None, {"cpus": 2, "power": "on", "disk": None}),
+        VMChange(
+            "DC0/web|1",
+            Action.UPDATE,
+            {"cpus": 1, "power": "on"},
+            {"cpus": 2, "power": "on"},
+            (AttributeChange("cpus", 1, 2),),
+            restart=True,
+            fingerprint="sha256:1",
+            moref="vm-1",
+            depends_on=("DC0/new",),
+        ),
+        VMChange("DC0/old", Action.DELETE, {"cpus": 1, "power": "off"}, None, fingerprint="f"),
+        VMChange("DC0/same", Action.NOOP, {"cpus": 1}, {"cpus": 1}, fingerprint="g"),
+    ),
+)
+
+
+def test_a_plan_round_trips_through_json_unchanged(tmp_path):
+    path = tmp_path / "p.plan"
+    save_plan(PLAN, path)
+    assert load_plan(path) == PLAN
+
+
+def test_the_json_plan_has_the_contracts_top_level_fields():
+    doc = plan_to_dict(PLAN)
+    assert list(doc)[:4] == ["format_version", "workspace", "url", "created_at"]
+    assert doc["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
+    assert doc["changes"][1]["diffs"] == [{"attribute": "cpus", "before": 1, "after": 2}]
+
+
+def test_a_plan_of_another_format_version_is_refused():
+    doc = plan_to_dict(PLAN) | {"format_version": 99}
+    with pytest.raises(ValueError, match="format_version 99"):
+        plan_from_dict(doc)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json", "invalid JSON"), (json.dumps({"format_version": 1}), "not a vcplan plan")],
+)
+def test_a_file_that_is_not_a_plan_is_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "bad.plan"
+    path.write_text(content)
+    with pytest.raises(DiagnosticError) as caught:
+        load_plan(path)
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_text_marks_each_action_like_terraform():
+    text = render_text(PLAN)
+    assert "  + DC0/new will be created" in text
+    assert "  ~ DC0/web|1 will be updated in place  [restart]" in text
+    assert "  - DC0/old will be deleted" in text
+    assert "DC0/same" not in text
+    assert text.endswith("Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged.")
+
+
+def test_text_without_changes_says_so():
+    empty = Plan("ws", "vpx://vc", "t", (PLAN.changes[3],))
+    assert "No changes. vCenter matches the configuration (1 VMs unchanged)." in render_text(empty)
+
+
+def test_coloured_text_carries_ansi_codes_and_plain_text_none():
+    assert "\x1b[" in render_text(PLAN, color=True)
+    assert "\x1b[" not in render_text(PLAN)
+
+
+def test_markdown_has_a_summary_table_with_escaped_cells_and_collapsible_details():
+    md = render_markdown(PLAN)
+    assert "| ~ | `DC0/web\\|1` | update | cpus: 1 → 2 | yes |  |" in md
+    assert "<details><summary>Full plan</summary>" in md
+    assert "```diff\n+ DC0/new will be created" in md
