@@ -16,7 +16,7 @@ from planner.attributes import desired_attributes, live_attributes
 from planner.compare import compare
 from planner.diagnostics import Diagnostic, DiagnosticError
 from planner.fingerprint import fingerprint
-from planner.model import DesiredConfig, DesiredVM, Inventory, LiveVM
+from planner.model import DesiredConfig, DesiredVM, Inventory, LiveVM, Scope
 from planner.plan import Action, Plan, VMChange
 from planner.references import check_references
 from planner.steps import select_targets
@@ -27,6 +27,30 @@ def _live_by_address(inventory: Inventory) -> dict[str, list[LiveVM]]:
     for vm in inventory.vms:
         found.setdefault(vm.address, []).append(vm)
     return found
+
+
+def _outside(vm: DesiredVM, scope: Scope) -> bool:
+    """Whether the URL's path excludes a declared VM: vcplan read none of the VMs there, so it
+    could not tell a missing VM from an existing one."""
+    if scope.datacenter is not None and vm.datacenter != scope.datacenter:
+        return True
+    if scope.cluster is not None and vm.cluster != scope.cluster:
+        return True
+    return scope.host is not None and vm.host != scope.host
+
+
+def _scope_errors(config: DesiredConfig, scope: Scope) -> list[Diagnostic]:
+    path = "/".join(p for p in (scope.datacenter, scope.cluster, scope.host) if p)
+    return [
+        Diagnostic(
+            f"{vm.address} is outside the URL's scope ({path})",
+            vm.attr_pos.get("name", vm.pos),
+            "plan with a URL that covers the whole configuration, and use --target to "
+            "limit the plan",
+        )
+        for vm in config.vms
+        if _outside(vm, scope)
+    ]
 
 
 def _deps(vm: DesiredVM) -> tuple[str, ...]:
@@ -129,6 +153,9 @@ def plan_changes(
     """The plan, or DiagnosticError listing every reason there can be none."""
     live = _live_by_address(inventory)
     declared = {vm.address for vm in config.vms}
+    errors = _scope_errors(config, inventory.scope)
+    if errors:
+        raise DiagnosticError(errors)
     errors = check_references(config, inventory, declared & live.keys())
     changes: list[VMChange] = []
     for vm in config.vms:

@@ -9,7 +9,7 @@ import pytest
 
 from planner.diagnostics import DiagnosticError
 from planner.diff import plan_changes
-from planner.model import ClusterInfo, Container, DesiredConfig, HostInfo, Inventory, Pos
+from planner.model import ClusterInfo, Container, DesiredConfig, HostInfo, Inventory, Pos, Scope
 from tests.unit.test_compare import desired, live
 
 POS = Pos("main.hcl", 3, 1)
@@ -92,3 +92,13 @@ def test_targets_keep_the_matches_and_what_they_depend_on():
     cfg = config(desired(name="db"), desired(name="web", depends_on=("db",)), desired(name="x"))
     plan = plan_changes(cfg, inventory(), targets=["DC0/w*"])
     assert actions(plan) == {"DC0/db": "create", "DC0/web": "create"}
+
+
+def test_a_declared_vm_outside_the_urls_scope_is_an_error_not_a_create():
+    inv = replace(inventory(), scope=Scope("DC0", "C1", None))
+    assert errors(config(desired()), inv) == ["DC0/web is outside the URL's scope (DC0/C1)"]
+
+
+def test_a_declared_vm_inside_the_urls_scope_is_planned():
+    inv = replace(inventory(live()), scope=Scope("DC0", "C0", None))
+    assert actions(plan_changes(config(desired()), inv)) == {"DC0/web": "noop"}
