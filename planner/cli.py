@@ -40,6 +40,8 @@ for _optional in ("cli_config", "cli_plan", "cli_apply"):
         if exc.name != f"planner.{_optional}":
             raise
 
+from planner import cli_drift  # noqa: E402,F401
+
 
 def main() -> None:
     sys.exit(run_guarded(app))
