@@ -77,6 +77,8 @@ def drift(
       vcplan drift prod/ --format html --out drift.html --detailed-exitcode
     """
     config = load_config(directory, list(var or []), list(var_file or []))
+    if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
+        raise error(f"cannot write {out}: directory {out.parent} does not exist")
     with open_provider(url, ca_file, insecure, config.vcenter) as provider:
         inventory = provider.read_inventory()
         report = compute_drift(config, inventory, url=provider.display_url)
