@@ -365,3 +365,14 @@ def test_drift_changes_nothing_in_vcenter(run_cli, sim, configs, tmp_path):
     _drift(run_cli, sim, configs["other_owner"])
     with open_si(sim) as si:
         assert vm_records(si) == before
+
+
+def test_an_out_file_in_a_missing_directory_is_an_error_before_vcenter_is_read(
+    run_cli, configs, tmp_path
+):
+    out = tmp_path / "no-such-dir" / "drift.html"
+    result = run_cli("drift", str(configs["full"]), "--out", str(out))  # no URL: never connects
+    assert result.code == 1
+    assert (
+        result.stderr.strip() == f"error: cannot write {out}: directory {out.parent} does not exist"
+    )
