@@ -43,9 +43,13 @@ test: install vcsim lint
 demo: install vcsim
 	$(BIN)/python -m tests.vcsim.harness start --dir $(DEMO_DIR)
 	@source $(DEMO_DIR)/env.sh && set -x && \
-	  $(BIN)/vcplan inventory
+	  $(BIN)/vcplan inventory && \
+	  $(BIN)/vcplan validate examples/quickstart && \
+	  $(BIN)/vcplan plan examples/quickstart && \
+	  $(BIN)/vcplan apply examples/quickstart --auto-approve && \
+	  $(BIN)/vcplan plan examples/quickstart --detailed-exitcode
 	@echo
-	@echo "The simulator keeps running. Use it:  source $(DEMO_DIR)/env.sh && vcplan inventory"
+	@echo "The simulator keeps running. Use it:  source $(DEMO_DIR)/env.sh && .venv/bin/vcplan inventory"
 	@echo "Stop it:                               make demo-stop"
 
 demo-stop:
