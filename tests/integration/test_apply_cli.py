@@ -89,6 +89,14 @@ def _assert_converged(run_cli: Any, sim: Any, directory: Path) -> None:
     assert "No changes" in result.stdout
 
 
+def _saved_plan(run_cli: Any, sim: Any, tmp_path: Path) -> tuple[Path, Path]:
+    """CONFIG written to tmp_path/cfg and planned into tmp_path/plan.json."""
+    config, saved = _write(tmp_path / "cfg"), tmp_path / "plan.json"
+    planned = run_cli("plan", str(config), "--out", str(saved), env=sim.env())
+    assert planned.code == 0, planned.output
+    return config, saved
+
+
 def _no_traceback(result: CliResult) -> None:
     assert "Traceback" not in result.output
 
@@ -139,10 +147,7 @@ def test_log_writes_one_json_line_per_finished_step(make_vcsim, run_cli, tmp_pat
 
 def test_saved_plan_is_applied_exactly_and_only_that_plan(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
-    config = _write(tmp_path / "cfg")
-    saved = tmp_path / "plan.json"
-    planned = run_cli("plan", str(config), "--out", str(saved), env=sim.env())
-    assert planned.code == 0, planned.output
+    config, saved = _saved_plan(run_cli, sim, tmp_path)
     result = run_cli("apply", str(saved), "--auto-approve", env=sim.env())
     assert result.code == 0, result.output
     _assert_converged(run_cli, sim, config)
@@ -219,9 +224,7 @@ def test_interactive_anything_but_yes_changes_nothing(make_vcsim, tmp_path):
 
 def test_stale_saved_plan_changes_nothing_and_lists_what_moved(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
-    config = _write(tmp_path / "cfg")
-    saved = tmp_path / "plan.json"
-    assert run_cli("plan", str(config), "--out", str(saved), env=sim.env()).code == 0
+    config, saved = _saved_plan(run_cli, sim, tmp_path)
     with open_si(sim) as si:  # someone changes the VM after the plan was reviewed
         WaitForTask(_vm(si, CLUSTER_VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=4)))
     before = _snapshot(sim)
@@ -235,9 +238,7 @@ def test_stale_saved_plan_changes_nothing_and_lists_what_moved(make_vcsim, run_c
 
 def test_saved_plan_is_stale_when_a_vm_it_creates_now_exists(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
-    config = _write(tmp_path / "cfg")
-    saved = tmp_path / "plan.json"
-    assert run_cli("plan", str(config), "--out", str(saved), env=sim.env()).code == 0
+    config, saved = _saved_plan(run_cli, sim, tmp_path)
     assert run_cli("apply", str(config), "--auto-approve", env=sim.env()).code == 0
     result = run_cli("apply", str(saved), "--auto-approve", env=sim.env())
     assert result.code == 1
