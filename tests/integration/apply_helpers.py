@@ -1,16 +1,18 @@
 """Shared by the apply tests: run a hand-built plan through VSphereProvider + Executor, and
-check that nothing is left to do afterwards (a plan right after apply must be empty)."""
+check with the real planner that nothing is left to do afterwards (a plan right after apply
+must be empty)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from planner.diff import plan_changes
 from planner.endpoint import resolve_endpoint
 from planner.executor import ApplyResult, Executor, StepEvent
-from planner.model import LiveVM
+from planner.model import DesiredConfig, DesiredVM, Disk, LiveVM, Nic, Pos, Power
 from planner.plan import Action, AttributeChange, Plan, VMChange
-from planner.steps import Step, StepKind, build_steps, still_needed
+from planner.steps import build_steps
 from providers.vsphere.provider import VSphereProvider
 
 WS = "apply-test"
@@ -81,29 +83,46 @@ def run(provider: VSphereProvider, p: Plan, parallelism: int = 10, **kw: Any) ->
     return Run(executor.run(), events)
 
 
-CHECKS = (StepKind.MOVE, StepKind.RECONFIGURE, StepKind.MARKERS)
+def declared(change: VMChange) -> DesiredVM:
+    """The configuration a hand-built change stands for: its `after`, None meaning unmanaged."""
+    a = dict(change.after or {})
+    return DesiredVM(
+        datacenter=a["datacenter"],
+        name=change.address.split("/", 1)[1],
+        cluster=a.get("cluster"),
+        host=a.get("host"),
+        pos=Pos("<test>", 1, 1),
+        resource_pool=a.get("resource_pool"),
+        datastore=a.get("datastore"),
+        folder=a.get("folder"),
+        template=a.get("template"),
+        cpus=a.get("cpus"),
+        cores_per_socket=a.get("cores_per_socket"),
+        memory_mb=a.get("memory_mb"),
+        power=Power(a["power"]) if a.get("power") else None,
+        annotation=a.get("annotation"),
+        attributes=a.get("attributes"),
+        disks=tuple(Disk(d["size_gb"]) for d in a["disk"]) if "disk" in a else None,
+        nics=(
+            tuple(Nic(n["network"]) for n in a["network_interface"])
+            if "network_interface" in a
+            else None
+        ),
+        prevent_destroy=bool(a.get("prevent_destroy")),
+    )
 
 
 def leftover(provider: VSphereProvider, p: Plan) -> list[str]:
-    """What a plan right after the apply would still propose for these changes."""
-    vms = {vm.address: vm for vm in provider.read_inventory().vms}
-    left = []
-    for change in p.changes:
-        vm = vms.get(change.address)
-        if change.action is Action.DELETE:
-            if vm is not None:
-                left.append(f"{change.address} still exists")
-            continue
-        if vm is None:
-            left.append(f"{change.address} missing")
-            continue
-        wanted = dict(change.after or {})
-        for kind in CHECKS:
-            if still_needed(Step(kind, change.address), wanted, vm, p.workspace):
-                left.append(f"{change.address} {kind.value}")
-        power = wanted.get("power") or (
-            "on" if change.action is Action.CREATE else (change.before or {}).get("power")
-        )
-        if power and vm.power.value != power:
-            left.append(f"{change.address} power {vm.power.value} != {power}")
+    """What `vcplan plan` right after the apply still proposes for the VMs of `p` (the real
+    planner, on a fresh read of vCenter): empty when the apply converged."""
+    inventory = provider.read_inventory()
+    live = {vm.address for vm in inventory.vms}
+    gone = [c.address for c in p.changes if c.action is Action.DELETE]
+    left = [f"{address} still exists" for address in gone if address in live]
+    kept = [c for c in p.changes if c.action is not Action.DELETE]
+    config = DesiredConfig(p.workspace, tuple(declared(c) for c in kept))
+    for change in plan_changes(config, inventory).changes:
+        if change.address in {c.address for c in kept} and change.action is not Action.NOOP:
+            attrs = ", ".join(d.attribute for d in change.diffs)
+            left.append(f"{change.address} {change.action.value}: {attrs}".rstrip(": "))
     return left

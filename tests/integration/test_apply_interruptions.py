@@ -51,8 +51,8 @@ def test_ctrl_c_starts_no_new_step_waits_for_the_one_in_flight_and_reports(make_
     assert [a for a, vm in vms.items() if vm.power is Power.ON] == [applied[0].step.address]
     # what is left is exactly what was not started: the next apply finishes it
     assert sorted(leftover(provider, p)) == sorted(
-        [f"{a} markers" for a in vms]
-        + [f"{a} power off != on" for a in vms if vms[a].power is Power.OFF]
+        f"{a} update: power, workspace" if vm.power is Power.OFF else f"{a} update: workspace"
+        for a, vm in vms.items()
     )
     assert ApplyReport(run(provider, p, parallelism=4).result).exit_code == 0
     assert leftover(provider, p) == []
