@@ -96,6 +96,45 @@ def test_all_six_power_transitions(make_vcsim):
     provider.close()
 
 
+def _events(si, *types: str) -> list[tuple[str, str]]:
+    """(event type, VM name) of vCenter's own events, oldest first."""
+    collector = si.content.eventManager.CreateCollectorForEvents(
+        vim.event.EventFilterSpec(eventTypeId=list(types))
+    )
+    collector.SetCollectorPageSize(1000)
+    page = sorted((e for e in collector.latestPage if e.vm), key=lambda e: e.key)
+    return [(type(e).__name__.split(".")[-1], e.vm.name) for e in page]
+
+
+def test_power_off_is_a_guest_shutdown_when_tools_run(make_vcsim, connect_si):
+    sim = make_vcsim(*SMALL, "-tools-running")
+    provider = provider_for(sim)
+    vm = live_vms(provider)["DC0_C0_RP0_VM0"]
+    assert vm.tools_running and vm.power is Power.ON
+    p = plan(update(vm, power="off"))
+    assert ApplyReport(run(provider, p).result).exit_code == 0
+    events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
+    assert ("VmGuestShutdownEvent", vm.name) in events
+    assert leftover(provider, p) == []
+    provider.close()
+
+
+def test_power_off_is_hard_at_once_without_tools(make_vcsim, connect_si):
+    sim = make_vcsim(*SMALL)
+    provider = provider_for(sim)
+    vm = live_vms(provider)["DC0_C0_RP0_VM0"]
+    assert not vm.tools_running
+    p = plan(update(vm, power="off"))
+    outcome = run(provider, p)
+    assert ApplyReport(outcome.result).exit_code == 0
+    events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
+    assert events == [("VmPoweredOffEvent", vm.name)]
+    power = next(e for e in outcome.final if e.step.kind.value == "power")
+    assert "hard power off" in power.message
+    assert leftover(provider, p) == []
+    provider.close()
+
+
 def test_reconfigure_without_restart_keeps_the_vm_running(make_vcsim):
     provider = provider_for(make_vcsim(*SMALL))
     vm = live_vms(provider)["DC0_C0_RP0_VM0"]

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 func parseDelays(spec string) (map[string]int, error) {
@@ -52,6 +53,7 @@ func main() {
 	folder := flag.Int("folder", 0, "datacenter folders")
 	esx := flag.Bool("esx", false, "simulate a standalone ESXi host instead of a vCenter")
 	autostart := flag.Bool("autostart", true, "power on the VMs the model creates")
+	tools := flag.Bool("tools-running", false, "the model's VMs report VMware Tools running (guest shutdown)")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	user := flag.String("user", "", "user:password that logins must match (default: any non-empty)")
 	cert := flag.String("tls-cert", "", "PEM server certificate (with -tls-key: serve https)")
@@ -86,6 +88,13 @@ func main() {
 		log.Fatal(err)
 	}
 	defer model.Remove()
+	if *tools {
+		for _, entity := range simulator.Map.All("VirtualMachine") {
+			guest := entity.(*simulator.VirtualMachine).Guest
+			guest.ToolsRunningStatus = string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+			guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+		}
+	}
 
 	model.Service.Listen = &url.URL{Host: *listen}
 	if *user != "" {
