@@ -33,7 +33,7 @@ def _root() -> None:
 # Command modules register themselves on `app` when imported.
 from planner import cli_inventory  # noqa: E402,F401
 
-for _optional in ("cli_config", "cli_plan", "cli_apply"):
+for _optional in ("cli_config", "cli_plan", "cli_apply", "cli_generate"):
     try:
         __import__(f"planner.{_optional}")
     except ModuleNotFoundError as exc:  # a command group not built yet
