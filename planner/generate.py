@@ -217,6 +217,8 @@ def generate_config(inventory: Inventory, workspace: str, url: str | None = None
     """File name -> HCL text for every VM of the inventory; templates, VMs of another workspace
     and VMs whose name is not unique in their datacenter are left out with a comment saying why.
     `url` (no credential in it) goes into a vcenter block, so `plan` reads the same scope."""
+    if url and inventory.is_esx:  # an esx:// URL takes no path, though a plan shows one
+        url = url.split("://", 1)[0] + "://" + url.split("://", 1)[-1].split("/", 1)[0]
     files = {SETTINGS_FILE: _settings_text(workspace, url)}
     taken = {SETTINGS_FILE.removesuffix(".hcl").lower()}
     by_dc: dict[str, list[LiveVM]] = {}

@@ -201,9 +201,14 @@ def test_generate_scoped_to_a_host_of_a_cluster_plans_only_adoption(run_cli, sim
     env = {**sim.env(), "VCPLAN_URL": f"{sim.vpx_url}/DC0/DC0_C0/DC0_C0_H0"}
     result = run_cli("generate", "-w", "gen", "--out", str(tmp_path), env=env)
     assert result.code == 0, result.stderr
+    del env["VCPLAN_URL"]  # plan reads the URL, and so the scope, from the vcenter block
     result = run_cli("plan", str(tmp_path), "--format", "json", env=env)
     assert result.code == 0, result.stderr
-    _only_adoption_or_noop(json.loads(result.stdout))
+    plan = json.loads(result.stdout)
+    assert plan["url"].endswith("/DC0/DC0_C0/DC0_C0_H0")
+    assert plan["changes"], "the host has VMs"
+    assert all(c["after"]["host"] == "DC0_C0_H0" for c in plan["changes"])
+    _only_adoption_or_noop(plan)
 
 
 def test_generate_refuses_a_directory_holding_a_configuration(run_cli, sim, tmp_path):

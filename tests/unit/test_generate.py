@@ -202,6 +202,12 @@ def test_settings_file_names_the_workspace_and_the_url():
     assert 'url = "vpx://vc/DC0"' in text
 
 
+def test_esx_url_is_written_without_the_datacenter_path_it_does_not_take():
+    inv = replace(inventory(), is_esx=True)
+    text = generate_config(inv, "gen", url="esx://esx1:8443/ha-datacenter")[SETTINGS_FILE]
+    assert 'url = "esx://esx1:8443"' in text
+
+
 def test_empty_inventory_gives_a_valid_configuration_with_no_vm(tmp_path):
     assert round_trip(inventory(), tmp_path).vms == ()
 
