@@ -7,7 +7,7 @@ VCSIM := build/vcsim-vcplan
 GOENV := GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS=-mod=mod GOCACHE=$(CURDIR)/build/gocache
 DEMO_DIR := demo
 
-.PHONY: install vcsim test lint unit demo demo-stop bench bench-apply clean
+.PHONY: install vcsim test lint unit demo demo-stop bench bench-apply bench-plan clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -60,6 +60,9 @@ bench: install vcsim
 
 bench-apply: install vcsim
 	$(BIN)/python bench/apply.py
+
+bench-plan: install vcsim
+	$(BIN)/python bench/plan.py
 
 clean: demo-stop
 	rm -rf build $(VENV) $(DEMO_DIR)
