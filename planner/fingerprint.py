@@ -17,7 +17,12 @@ from planner.model import LiveVM
 VOLATILE = frozenset({"tools_running"})
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most fields: skip the probing below (a fleet's plan pays it)
+        return value
     if hasattr(value, "value") and not isinstance(value, (str, int, float, bool)):
         return value.value  # an enum
     if isinstance(value, (tuple, list)):
