@@ -8,6 +8,7 @@ which flips on its own as a guest boots. Must not import pyVmomi, rich or typer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from typing import Any
@@ -20,6 +21,12 @@ VOLATILE = frozenset({"tools_running"})
 _SCALARS = (str, int, float, bool, type(None))
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once per class rather than once per value."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _plain(value: Any) -> Any:
     if type(value) in _SCALARS:  # most fields: skip the probing below (a fleet's plan pays it)
         return value
@@ -30,15 +37,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict) or hasattr(value, "items"):
         return {str(k): _plain(v) for k, v in sorted(value.items())}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 
 def fingerprint(vm: LiveVM) -> str:
     state = {
-        f.name: _plain(getattr(vm, f.name))
-        for f in dataclasses.fields(vm)
-        if f.name not in VOLATILE
+        name: _plain(getattr(vm, name)) for name in _field_names(type(vm)) if name not in VOLATILE
     }
     text = json.dumps(state, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
