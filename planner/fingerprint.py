@@ -8,7 +8,6 @@ which flips on its own as a guest boots. Must not import pyVmomi, rich or typer.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from typing import Any
@@ -21,10 +20,15 @@ VOLATILE = frozenset({"tools_running"})
 _SCALARS = (str, int, float, bool, type(None))
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
     """A dataclass's field names, looked up once per class rather than once per value."""
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def _plain(value: Any) -> Any:
