@@ -35,8 +35,21 @@ def hcl_string(value: str) -> str:
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
-    text = "".join(out).replace("${", "$${").replace("%{", "%%{")
-    return f'"{text}"'
+    return '"' + _TEMPLATE_START.sub(_literal_template_start, "".join(out)) + '"'
+
+
+_TEMPLATE_START = re.compile(r"[$%]+(?=\{)")
+_SIMPLE_TEMPLATE_BODY = re.compile(r'\{[^}$%"\\{]*\}')
+
+
+def _literal_template_start(match: re.Match[str]) -> str:
+    """`${`/`%{` as literal text. python-hcl2 only accepts `$${`/`%%{` when a `}` closes them
+    (and a run like `$${` would swallow the next escape), so those become an interpolation of
+    the literal characters instead: `${"$"}{`."""
+    run = match.group(0)
+    if len(run) == 1 and _SIMPLE_TEMPLATE_BODY.match(match.string, match.end()):
+        return run * 2
+    return '${"' + run + '"}'
 
 
 def _key(name: str) -> str:
