@@ -11,13 +11,13 @@ import typer
 from rich.console import Console
 
 from planner.cli import app
-from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
+from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, keep_for_the_run, open_provider
 from planner.cli_config import DirArg, VarFileOpt, VarOpt
 from planner.config import load_config
 from planner.diff import plan_changes
 from planner.plan import Plan
 from planner.plan_io import load_plan, plan_to_json, save_plan
-from planner.render import plan_text, render_markdown
+from planner.render import plan_text, render_markdown, render_text
 
 
 class PlanFormat(enum.Enum):
@@ -49,7 +49,10 @@ def print_plan(plan: Plan, output_format: PlanFormat) -> None:
         sys.stdout.write(render_markdown(plan))
     else:
         console = Console(soft_wrap=True)
-        console.print(plan_text(plan))
+        if console.is_terminal:
+            console.print(plan_text(plan))
+        else:  # pipes, CI logs: the same text without rich's rendering cost
+            sys.stdout.write(render_text(plan) + "\n")
 
 
 def make_plan(
@@ -65,6 +68,7 @@ def make_plan(
     config = load_config(directory, list(var or []), list(var_file or []))
     with open_provider(url, ca_file, insecure, config.vcenter) as provider:
         inventory = provider.read_inventory()
+        keep_for_the_run()
         return plan_changes(config, inventory, provider.display_url, list(targets or []))
 
 

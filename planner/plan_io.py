@@ -44,7 +44,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def plan_to_json(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+    """One line, like `terraform show -json`: the C encoder does not indent, and a fleet's plan
+    is megabytes (bench/plan.py). `jq .` shows it indented."""
+    return json.dumps(plan_to_dict(plan)) + "\n"
 
 
 def _change(raw: dict[str, Any]) -> VMChange:
