@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import dataclasses
+import gc
 import io
 import pstats
 import sys
@@ -130,6 +131,7 @@ def main() -> int:
     size = sum(len(t) for t in files.values())
 
     t_eval, config = timed(None, lambda: load_config(config_dir, [], []))
+    gc.freeze()  # as the CLI does once the inventory is read (keep_for_the_run)
     print(
         f"VMs read: {len(inventory.vms)} in {t_read:.3f} s; declared: {len(config.vms)} "
         f"({len(files)} files, {size / 1e6:.1f} MB of HCL) evaluated in {t_eval:.3f} s "

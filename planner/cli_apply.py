@@ -22,7 +22,7 @@ from rich.text import Text
 
 from planner.apply_report import ApplyReport, StepLog
 from planner.cli import app
-from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
+from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, keep_for_the_run, open_provider
 from planner.config import load_config
 from planner.diagnostics import error
 from planner.diff import plan_changes
@@ -169,6 +169,7 @@ def apply(
     plan_url = saved.url if saved is not None else None
     with open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider:
         inventory = provider.read_inventory()
+        keep_for_the_run()
         if saved is not None:
             moved = stale_changes(saved, inventory)
             if moved:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -118,3 +119,10 @@ def open_provider(
         yield provider
     finally:
         provider.close()
+
+
+def keep_for_the_run() -> None:
+    """Hide what exists now (the parsed configuration, the inventory) from the garbage collector:
+    it lives until the process exits, and rescanning its millions of objects on every full
+    collection made the diff's time jump by a third on 5,000 VMs (bench/plan.py)."""
+    gc.freeze()

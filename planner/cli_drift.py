@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from planner.cli import app
-from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
+from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, keep_for_the_run, open_provider
 from planner.cli_config import DirArg, VarFileOpt, VarOpt
 from planner.config import load_config
 from planner.diagnostics import error
@@ -81,6 +81,7 @@ def drift(
         raise error(f"cannot write {out}: directory {out.parent} does not exist")
     with open_provider(url, ca_file, insecure, config.vcenter) as provider:
         inventory = provider.read_inventory()
+        keep_for_the_run()
         report = compute_drift(config, inventory, url=provider.display_url)
     if output_format is DriftFormat.TEXT:
         text = render_text(report, color=_color(out))
