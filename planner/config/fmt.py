@@ -35,7 +35,7 @@ class _Atom:
 
 def format_source(text: str, file: str = "<input>") -> str:
     """The canonical form of one file's text; raises DiagnosticError on a syntax error."""
-    tree = parse_tree(text, file)
+    tree = parse_tree(text, file, node_positions=True)
     atoms: list[_Atom] = []
     _Emitter(text, atoms).emit(tree)
     lines = _split_lines(atoms)
