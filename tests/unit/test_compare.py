@@ -184,3 +184,7 @@ def test_diffs_come_in_a_stable_attribute_order():
 
 def test_comparison_does_not_depend_on_the_live_vms_identity_fields():
     assert changed(desired(), replace(live(), moref="vm-99", instance_uuid="x")) == {}
+
+
+def test_template_matters_only_on_create_so_an_existing_vm_is_not_changed_by_it():
+    assert changed(desired(template="golden-linux"), live()) == {}
