@@ -103,7 +103,7 @@ def _declared_change(
         result.diffs,
         restart=result.restart,
         moves=result.moves,
-        fingerprint=fingerprint(live) if result.diffs else None,  # apply touches only updates
+        fingerprint=fingerprint(live),  # noops too: a saved plan is stale if any VM in it moved
         moref=live.moref,
         depends_on=_deps(vm),
     )
