@@ -102,3 +102,22 @@ def test_a_declared_vm_outside_the_urls_scope_is_an_error_not_a_create():
 def test_a_declared_vm_inside_the_urls_scope_is_planned():
     inv = replace(inventory(live()), scope=Scope("DC0", "C0", None))
     assert actions(plan_changes(config(desired()), inv)) == {"DC0/web": "noop"}
+
+
+def test_a_saved_plan_is_stale_when_a_vm_it_leaves_unchanged_has_moved_since():
+    from planner.cli_apply import stale_changes
+
+    plan = plan_changes(config(desired(cpus=2)), inventory(live()))
+    assert actions(plan) == {"DC0/web": "noop"}
+    assert stale_changes(plan, inventory(live())) == []
+    assert stale_changes(plan, inventory(live(host="H2"))) == [
+        "DC0/web: changed in vCenter since the plan was made"
+    ]
+
+
+def test_the_fingerprint_does_not_depend_on_the_order_of_custom_attributes():
+    from planner.fingerprint import fingerprint
+
+    assert fingerprint(live(attributes={"a": "1", "b": "2"})) == fingerprint(
+        live(attributes={"b": "2", "a": "1"})
+    )
