@@ -119,6 +119,24 @@ def test_power_off_is_a_guest_shutdown_when_tools_run(make_vcsim, connect_si):
     provider.close()
 
 
+def test_a_guest_that_ignores_the_shutdown_is_powered_off_hard_after_its_timeout(
+    make_vcsim, connect_si
+):
+    sim = make_vcsim(*SMALL, "-tools-running", "-guest-ignores-shutdown")
+    provider = provider_for(sim)
+    vm = live_vms(provider)["DC0_C0_RP0_VM0"]
+    p = plan(update(vm, power="off"))  # shutdown_timeout 5 s in these plans
+    outcome = run(provider, p)
+    assert ApplyReport(outcome.result).exit_code == 0
+    power = next(e for e in outcome.final if e.step.kind.value == "power")
+    assert "did not shut down in time" in power.message
+    assert 5 <= power.elapsed < 15
+    events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
+    assert events == [("VmPoweredOffEvent", vm.name)]  # by PowerOffVM_Task, not the guest
+    assert leftover(provider, p) == []
+    provider.close()
+
+
 def test_power_off_is_hard_at_once_without_tools(make_vcsim, connect_si):
     sim = make_vcsim(*SMALL)
     provider = provider_for(sim)

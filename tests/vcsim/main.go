@@ -7,10 +7,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"io/ioutil"
 	"log"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -41,6 +44,34 @@ func parseDelays(spec string) (map[string]int, error) {
 	return delays, nil
 }
 
+// A guest that never shuts down: vcsim's ShutdownGuest powers the VM off at once, so this
+// answers the call itself (success, nothing happens), as vCenter does while a hung guest ignores it.
+const shutdownIgnored = `<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ` +
+	`xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+	`<soapenv:Body><ShutdownGuestResponse xmlns="urn:vim25"></ShutdownGuestResponse></soapenv:Body>` +
+	`</soapenv:Envelope>`
+
+func ignoreGuestShutdown(inner http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			body, err := ioutil.ReadAll(r.Body)
+			_ = r.Body.Close()
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			if bytes.Contains(body, []byte("<ShutdownGuest")) {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				fmt.Fprint(w, shutdownIgnored)
+				return
+			}
+			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
 func main() {
 	dc := flag.Int("dc", 1, "datacenters")
 	cluster := flag.Int("cluster", 1, "clusters per datacenter")
@@ -54,6 +85,7 @@ func main() {
 	esx := flag.Bool("esx", false, "simulate a standalone ESXi host instead of a vCenter")
 	autostart := flag.Bool("autostart", true, "power on the VMs the model creates")
 	tools := flag.Bool("tools-running", false, "the model's VMs report VMware Tools running (guest shutdown)")
+	hung := flag.Bool("guest-ignores-shutdown", false, "ShutdownGuest succeeds but the guest never powers off")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	user := flag.String("user", "", "user:password that logins must match (default: any non-empty)")
 	cert := flag.String("tls-cert", "", "PEM server certificate (with -tls-key: serve https)")
@@ -114,6 +146,9 @@ func main() {
 
 	server := model.Service.NewServer()
 	defer server.Close()
+	if *hung {
+		server.Config.Handler = ignoreGuestShutdown(server.Config.Handler)
+	}
 
 	u := *server.URL
 	u.User = nil
