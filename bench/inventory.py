@@ -19,7 +19,6 @@ import pstats
 import random
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyVmomi import vim  # noqa: E402
 
+from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
 from planner.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import Scope  # noqa: E402
 from providers.vsphere.inventory import (  # noqa: E402
@@ -37,7 +37,6 @@ from providers.vsphere.inventory import (  # noqa: E402
     view_filter_spec,
 )
 from providers.vsphere.session import Session  # noqa: E402
-from tests.vcsim import harness  # noqa: E402
 
 TOKEN = re.compile(rb"<token>([^<]+)</token>")
 
@@ -102,20 +101,12 @@ def _touch(vm: Any) -> list[Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datacenters", type=int, default=2)
-    parser.add_argument("--clusters", type=int, default=5)
-    parser.add_argument("--vms-per-cluster", type=int, default=500)
+    add_fleet_options(parser)
     parser.add_argument("--naive-sample", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="print where (a) spends its time")
     opts = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="vcplan-bench-"))
-    certs = harness.make_certs(tmp)
-    sim_args = ["-dc", str(opts.datacenters), "-cluster", str(opts.clusters), "-host", "3"]
-    sim_args += ["-standalone-host", "0", "-vm", str(opts.vms_per_cluster)]
-    t0 = time.perf_counter()
-    sim = harness.start(sim_args, certs, timeout=600)
-    print(f"simulator: {' '.join(sim_args)} started in {time.perf_counter() - t0:.1f} s")
+    sim = start_fleet(opts)
     try:
         env = sim.env()
         endpoint = resolve_endpoint(env["VCPLAN_URL"], None, False, None, env, None)

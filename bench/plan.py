@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
 from planner.config import load_config  # noqa: E402
 from planner.config.check import MAX_CPUS  # noqa: E402
 from planner.diff import plan_changes  # noqa: E402
@@ -35,7 +36,6 @@ from planner.model import Inventory  # noqa: E402
 from planner.plan_io import plan_to_json  # noqa: E402
 from planner.render import render_text  # noqa: E402
 from providers.vsphere.provider import VSphereProvider  # noqa: E402
-from tests.vcsim import harness  # noqa: E402
 
 WORKSPACE = "bench"
 GOAL = 0.10  # diff and render, each as a share of the read
@@ -99,20 +99,13 @@ def run_plan(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datacenters", type=int, default=2)
-    parser.add_argument("--clusters", type=int, default=5)
-    parser.add_argument("--vms-per-cluster", type=int, default=500)
+    add_fleet_options(parser)
     parser.add_argument("--update-every", type=int, default=20, help="every Nth VM gets +1 CPU")
     parser.add_argument("--profile", action="store_true", help="print where diff and render go")
     opts = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="vcplan-bench-"))
-    certs = harness.make_certs(tmp / "certs")
-    sim_args = ["-dc", str(opts.datacenters), "-cluster", str(opts.clusters), "-host", "3"]
-    sim_args += ["-standalone-host", "0", "-vm", str(opts.vms_per_cluster)]
-    t0 = time.perf_counter()
-    sim = harness.start(sim_args, certs, timeout=600)
-    print(f"simulator: {' '.join(sim_args)} started in {time.perf_counter() - t0:.1f} s")
+    sim = start_fleet(opts, tmp)
     try:
         endpoint = resolve_endpoint(None, None, False, None, sim.env(), None)
         provider = VSphereProvider(endpoint)
