@@ -32,8 +32,10 @@ READONLY_ARGS = ["-dc", "2", "-cluster", "2", "-host", "3", "-standalone-host", 
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every simulator fixture (readonly_vcsim, make_vcsim, make_module_vcsim, a module's own)
+    needs the run's certificates, so that is what marks a test as a simulator test."""
     for item in items:
-        if {"readonly_vcsim", "make_vcsim"} & set(getattr(item, "fixturenames", ())):
+        if "certs" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.simulator)
 
 
@@ -94,7 +96,8 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-def _base_env() -> dict[str, str]:
+def cli_env() -> dict[str, str]:
+    """The CLI's environment in tests: no VCPLAN_* from outside, no colour, a wide terminal."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VCPLAN_")}
     env.update({"NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"})
     return env
@@ -109,7 +112,7 @@ def run_cli() -> Callable[..., CliResult]:
         input: str | None = None,
         timeout: float = 300,
     ) -> CliResult:
-        full_env = _base_env()
+        full_env = cli_env()
         full_env.update(env or {})
         proc = subprocess.run(
             [str(VCPLAN), *args],

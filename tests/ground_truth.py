@@ -57,16 +57,22 @@ def vm_records(si: Any) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: (r["datacenter"], r["name"]))
 
 
-def set_custom_attribute(si: Any, vm_name: str, key: str, value: str) -> None:
+def find_vm(si: Any, name: str) -> Any:
+    """The VM of that name anywhere in the inventory, or None."""
     content = si.RetrieveContent()
-    manager = content.customFieldsManager
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    try:
+        return next((v for v in view.view if v.name == name), None)
+    finally:
+        view.DestroyView()
+
+
+def set_custom_attribute(si: Any, vm_name: str, key: str, value: str) -> None:
+    manager = si.RetrieveContent().customFieldsManager
     field = next((f for f in manager.field or [] if f.name == key), None)
     if field is None:
         field = manager.AddCustomFieldDef(name=key, moType=vim.VirtualMachine)
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    target = next(v for v in view.view if v.name == vm_name)
-    view.DestroyView()
-    manager.SetField(entity=target, key=field.key, value=value)
+    manager.SetField(entity=find_vm(si, vm_name), key=field.key, value=value)
 
 
 def snapshot(si: Any) -> list[dict[str, Any]]:

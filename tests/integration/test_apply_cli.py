@@ -18,8 +18,8 @@ from typing import Any
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 
-from tests.conftest import VCPLAN, CliResult, _base_env, open_si
-from tests.ground_truth import set_custom_attribute, snapshot
+from tests.conftest import VCPLAN, CliResult, cli_env, open_si
+from tests.ground_truth import find_vm, set_custom_attribute, snapshot
 from tests.integration.apply_helpers import SMALL
 
 CLUSTER_VM = "DC0_C0_RP0_VM0"
@@ -62,15 +62,6 @@ def _write(directory: Path, text: str = CONFIG) -> Path:
     return directory
 
 
-def _vm(si: Any, name: str) -> Any:
-    content = si.RetrieveContent()
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    try:
-        return next((v for v in view.view if v.name == name), None)
-    finally:
-        view.DestroyView()
-
-
 def _snapshot(sim: Any) -> Any:
     with open_si(sim) as si:
         return snapshot(si)
@@ -111,8 +102,8 @@ def test_auto_approve_creates_adopts_and_updates_then_plan_is_empty(make_vcsim, 
     assert result.code == 0, result.output
     assert "Apply complete" in result.stdout
     with open_si(sim) as si:
-        app = _vm(si, "app")
-        adopted = _vm(si, CLUSTER_VM)
+        app = find_vm(si, "app")
+        adopted = find_vm(si, CLUSTER_VM)
         assert app is not None and app.parent.name == "apps"
         assert adopted.config.hardware.numCPU == 2
         assert adopted.runtime.powerState == "poweredOff"
@@ -127,7 +118,7 @@ def test_delete_of_an_owned_vm_no_longer_declared_then_plan_is_empty(make_vcsim,
     result = run_cli("apply", str(config), "--auto-approve", env=sim.env())
     assert result.code == 0, result.output
     with open_si(sim) as si:
-        assert _vm(si, HOST_VM) is None
+        assert find_vm(si, HOST_VM) is None
     _assert_converged(run_cli, sim, config)
 
 
@@ -171,7 +162,7 @@ def test_without_a_terminal_or_auto_approve_nothing_changes_and_exit_is_1(
 def _run_in_terminal(args: list[str], env: dict[str, str], answer: str) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal, type `answer` at the approval prompt."""
     primary, secondary = pty.openpty()
-    full_env = _base_env()
+    full_env = cli_env()
     full_env.update(env)
     proc = subprocess.Popen(
         [str(VCPLAN), *args], stdin=secondary, stdout=secondary, stderr=secondary, env=full_env
@@ -226,7 +217,7 @@ def test_stale_saved_plan_changes_nothing_and_lists_what_moved(make_vcsim, run_c
     sim = make_vcsim(*SMALL)
     config, saved = _saved_plan(run_cli, sim, tmp_path)
     with open_si(sim) as si:  # someone changes the VM after the plan was reviewed
-        WaitForTask(_vm(si, CLUSTER_VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=4)))
+        WaitForTask(find_vm(si, CLUSTER_VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=4)))
     before = _snapshot(sim)
     result = run_cli("apply", str(saved), "--auto-approve", env=sim.env())
     assert result.code == 1
@@ -279,7 +270,7 @@ def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
 ):
     sim = make_vcsim(*SLOW)
     config = _write(tmp_path / "cfg", ALL_ON)
-    env = _base_env()
+    env = cli_env()
     env.update(sim.env())
     proc = subprocess.Popen(
         [str(VCPLAN), "apply", str(config), "--auto-approve", "--parallelism", "1"],
@@ -299,9 +290,9 @@ def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
     output = "".join(lines) + rest + err
     assert proc.returncode == 1, output
     assert "Interrupted" in output and "Traceback" not in output
+    names = ("DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1", "DC0_H0_VM0", "DC0_H0_VM1")
     with open_si(sim) as si:
-        on = [n for n in ("DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1", "DC0_H0_VM0", "DC0_H0_VM1")]
-        powered = [n for n in on if _vm(si, n).runtime.powerState == "poweredOn"]
+        powered = [n for n in names if find_vm(si, n).runtime.powerState == "poweredOn"]
     assert 1 <= len(powered) <= 2  # the finished step, and at most the one in flight
     remaining = _plan_json(run_cli, sim, config)
     assert remaining["summary"]["update"] >= 2

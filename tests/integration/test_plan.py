@@ -15,7 +15,7 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 from tests.conftest import open_si
-from tests.ground_truth import set_custom_attribute, snapshot
+from tests.ground_truth import find_vm, set_custom_attribute, snapshot
 
 SIM = ["-dc", "1", "-cluster", "2", "-host", "2", "-standalone-host", "1", "-vm", "2"]
 A = "DC0_C0_RP0_VM0"  # unmarked, on, no hot-add
@@ -26,28 +26,21 @@ E = "DC0_H0_VM0"  # marked by workspace "owned"
 F = "DC0_H0_VM1"  # marked by workspace "guarded", prevent_destroy recorded
 
 
-def _vm(si: Any, name: str) -> Any:
-    content = si.RetrieveContent()
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    try:
-        return next(v for v in view.view if v.name == name)
-    finally:
-        view.DestroyView()
-
-
 @pytest.fixture(scope="module")
 def sim(make_module_vcsim):
     simulator = make_module_vcsim(*SIM)
     with open_si(simulator) as si:
         spec = vim.vm.ConfigSpec(cpuHotAddEnabled=True, memoryHotAddEnabled=True)
-        WaitForTask(_vm(si, B).ReconfigVM_Task(spec=spec))
-        WaitForTask(_vm(si, C).PowerOffVM_Task())
+        WaitForTask(find_vm(si, B).ReconfigVM_Task(spec=spec))
+        WaitForTask(find_vm(si, C).PowerOffVM_Task())
         disk = next(
-            d for d in _vm(si, C).config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)
+            d
+            for d in find_vm(si, C).config.hardware.device
+            if isinstance(d, vim.vm.device.VirtualDisk)
         )
         disk.capacityInKB = 4 * 1024 * 1024
         edit = vim.vm.device.VirtualDeviceSpec(operation="edit", device=disk)
-        WaitForTask(_vm(si, C).ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[edit])))
+        WaitForTask(find_vm(si, C).ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[edit])))
         set_custom_attribute(si, D, "vcplan.workspace", "other")
         set_custom_attribute(si, E, "vcplan.workspace", "owned")
         set_custom_attribute(si, F, "vcplan.workspace", "guarded")
