@@ -6,7 +6,6 @@ Reads vCenter and never changes it. Refuses to mix its files into an existing co
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from planner.cli import app
 from planner.cli_common import CaFileOpt, InsecureOpt, UrlOpt, open_provider
 from planner.config import config_files
 from planner.diagnostics import error
-from planner.generate import generate_config
+from planner.generate import generate_config, left_out
 
 
 def _check_out_dir(out: Path, force: bool) -> None:
@@ -93,9 +92,8 @@ def generate(
         display_url = provider.display_url
     files = generate_config(inventory, workspace, url=display_url)
     _write(out, files)
-    text = "".join(files.values())
-    kept = len(re.findall(r'^    vm "', text, re.MULTILINE))
-    skipped = len(re.findall(r"^    # skipped ", text, re.MULTILINE))
+    skipped = len(left_out(inventory, workspace))
+    kept = len(inventory.vms) - skipped
     note = f", {skipped} left out (see the comments)" if skipped else ""
     print(f"Wrote {', '.join(files)} into {out}: {kept} VM(s){note}. Next: vcplan plan {out}")
     return 0

@@ -92,12 +92,12 @@ class _Container:
         return f"host {hcl_string(self.host or '')} {{"
 
 
-def _skip_reason(vm: LiveVM, workspace: str, duplicates: Counter[str]) -> str | None:
+def _skip_reason(vm: LiveVM, workspace: str, sharing_its_name: int) -> str | None:
     if vm.template:
         return "a template: vcplan manages VMs; name it in a VM's template attribute to clone it"
-    if duplicates[vm.name] > 1:
+    if sharing_its_name > 1:
         return (
-            f"{duplicates[vm.name]} VMs and templates of this datacenter share this name, and a "
+            f"{sharing_its_name} VMs and templates of this datacenter share this name, and a "
             "VM's identity is its name; rename them in vCenter, then generate again"
         )
     if vm.workspace not in (None, workspace):
@@ -176,9 +176,22 @@ def _container_of(vm: LiveVM) -> _Container:
     return _Container(None, vm.host)
 
 
-def _datacenter_text(dc: str, vms: Iterable[LiveVM], inventory: Inventory, workspace: str) -> str:
+def left_out(inventory: Inventory, workspace: str) -> dict[str, str]:
+    """moref -> why generate leaves that VM out (a template, another workspace's, a name shared
+    in its datacenter...); every other VM gets a block."""
+    names = Counter((vm.datacenter, vm.name) for vm in inventory.vms)
+    reasons = {}
+    for vm in inventory.vms:
+        reason = _skip_reason(vm, workspace, names[(vm.datacenter, vm.name)])
+        if reason is not None:
+            reasons[vm.moref] = reason
+    return reasons
+
+
+def _datacenter_text(
+    dc: str, vms: Iterable[LiveVM], inventory: Inventory, reasons: dict[str, str]
+) -> str:
     vms = sorted(vms, key=lambda v: (v.name, v.moref))
-    duplicates = Counter(vm.name for vm in vms)
     # A URL scoped to one host of a cluster reads only that host's VMs; `plan` with that URL
     # needs them pinned there, or they would fall outside its scope.
     pin_host = inventory.scope.host is not None
@@ -188,7 +201,7 @@ def _datacenter_text(dc: str, vms: Iterable[LiveVM], inventory: Inventory, works
     for vm in vms:
         container = _container_of(vm)
         by_container.setdefault(container, [])
-        reason = _skip_reason(vm, workspace, duplicates)
+        reason = reasons.get(vm.moref)
         if reason is not None:
             skipped.setdefault(container, []).append(f"# skipped {hcl_string(vm.name)}: {reason}")
             continue
@@ -237,7 +250,8 @@ def generate_config(inventory: Inventory, workspace: str, url: str | None = None
     by_dc: dict[str, list[LiveVM]] = {}
     for vm in inventory.vms:
         by_dc.setdefault(vm.datacenter, []).append(vm)
+    reasons = left_out(inventory, workspace)
     for dc in sorted(by_dc):
         stem = _unique(_safe_name(dc), taken)
-        files[f"{stem}.hcl"] = _datacenter_text(dc, by_dc[dc], inventory, workspace)
+        files[f"{stem}.hcl"] = _datacenter_text(dc, by_dc[dc], inventory, reasons)
     return files

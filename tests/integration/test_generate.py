@@ -13,44 +13,31 @@ is the same before and after.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import open_si
-from tests.ground_truth import set_custom_attribute
+from tests.ground_truth import find_vm, set_custom_attribute
 from tests.vcsim import harness
-
-pytestmark = pytest.mark.simulator
 
 WORLD = ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "3"]
 ODD_NAME = 'web 1 "${x}"'
 ANNOTATION = 'says "hi"\nline 2 %{ if } \\ end'
 
 
-def _vm(si: Any, name: str) -> Any:
-    from pyVmomi import vim
-
-    content = si.RetrieveContent()
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    vm = next(v for v in view.view if v.name == name)
-    view.DestroyView()
-    return vm
-
-
 def _set_up(si: Any) -> None:
     from pyVim.task import WaitForTask
     from pyVmomi import vim
 
-    vm = _vm(si, "DC0_C0_RP0_VM0")
+    vm = find_vm(si, "DC0_C0_RP0_VM0")
     WaitForTask(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(annotation=ANNOTATION)))
     WaitForTask(vm.Rename_Task(newName=ODD_NAME))
     set_custom_attribute(si, ODD_NAME, "cost center", "4${2}")
     set_custom_attribute(si, "DC0_C0_RP0_VM1", "vcplan.workspace", "gen")
     set_custom_attribute(si, "DC0_C0_RP0_VM2", "vcplan.workspace", "other")
-    template = _vm(si, "DC0_H0_VM2")
+    template = find_vm(si, "DC0_H0_VM2")
     WaitForTask(template.PowerOffVM_Task())
     template.MarkAsTemplate()
 
@@ -104,14 +91,11 @@ def _state(si: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def sim(certs: harness.Certs) -> Iterator[harness.Simulator]:
-    simulator = harness.start(WORLD, certs)
-    try:
-        with open_si(simulator) as si:
-            _set_up(si)
-        yield simulator
-    finally:
-        simulator.stop()
+def sim(make_module_vcsim) -> harness.Simulator:
+    simulator = make_module_vcsim(*WORLD)
+    with open_si(simulator) as si:
+        _set_up(si)
+    return simulator
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +116,12 @@ def generated(run_cli, sim, before, cache, tmp_path_factory) -> Path:
         out = tmp_path_factory.mktemp("generated") / "config"
         result = run_cli("generate", "--workspace", "gen", "--out", str(out), env=sim.env())
         assert result.code == 0, result.stderr
-        cache["dir"] = out
+        cache["dir"], cache["stdout"] = out, result.stdout
     return Path(cache["dir"])
+
+
+def test_generate_says_how_many_vms_it_wrote_and_left_out(generated, cache):
+    assert "4 VM(s), 2 left out (see the comments)" in cache["stdout"]
 
 
 def _plan(run_cli, sim, directory: Path, *args: str) -> dict[str, Any]:
