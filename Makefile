@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check planner providers tests bench
 	$(BIN)/ruff format --check planner providers tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: install
 	$(BIN)/pytest -q -m "not simulator"

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.endpoint import resolve_endpoint  # noqa: E402
-from planner.executor import Executor  # noqa: E402
+from planner.apply.executor import Executor  # noqa: E402
+from planner.apply.steps import build_steps  # noqa: E402
+from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import LiveVM, Power  # noqa: E402
-from planner.plan import Action, AttributeChange, Plan, VMChange  # noqa: E402
-from planner.steps import build_steps  # noqa: E402
+from planner.model.plan import Action, AttributeChange, Plan, VMChange  # noqa: E402
 from providers.vsphere.provider import VSphereProvider  # noqa: E402
 from tests.vcsim import harness  # noqa: E402
 

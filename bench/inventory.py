@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyVmomi import vim  # noqa: E402
 
 from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
-from planner.endpoint import resolve_endpoint  # noqa: E402
+from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import Scope  # noqa: E402
 from providers.vsphere.inventory import (  # noqa: E402
     VM_PROPERTIES,

@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
 from planner.config import load_config  # noqa: E402
 from planner.config.check import MAX_CPUS  # noqa: E402
-from planner.diff import plan_changes  # noqa: E402
-from planner.endpoint import resolve_endpoint  # noqa: E402
-from planner.generate import generate_config  # noqa: E402
+from planner.config.endpoint import resolve_endpoint  # noqa: E402
+from planner.config.generate import generate_config  # noqa: E402
 from planner.model import Inventory  # noqa: E402
-from planner.plan_io import plan_to_json  # noqa: E402
-from planner.render import render_text  # noqa: E402
+from planner.plan.diff import plan_changes  # noqa: E402
+from planner.plan.files import plan_to_json  # noqa: E402
+from planner.report.plan import render_text  # noqa: E402
 from providers.vsphere.provider import VSphereProvider  # noqa: E402
 
 WORKSPACE = "bench"

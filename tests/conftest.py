@@ -11,31 +11,26 @@
 
 from __future__ import annotations
 
-import os
-import ssl
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.cli import CliResult, run_vcplan
+from tests.support.vcenter import smart_connect
 from tests.vcsim import harness
 
 ROOT = Path(__file__).resolve().parents[1]
-VCPLAN = Path(sys.executable).parent / "vcplan"
+SIMULATOR_TESTS = ROOT / "tests" / "simulator"
 
 READONLY_ARGS = ["-dc", "2", "-cluster", "2", "-host", "3", "-standalone-host", "1", "-vm", "2"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every simulator fixture (readonly_vcsim, make_vcsim, make_module_vcsim, a module's own)
-    needs the run's certificates, so that is what marks a test as a simulator test."""
+    """A test's folder says what it needs: everything under tests/simulator/ runs against vcsim."""
     for item in items:
-        if "certs" in getattr(item, "fixturenames", ()):
+        if SIMULATOR_TESTS in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.simulator)
 
 
@@ -85,68 +80,9 @@ def make_vcsim(certs: harness.Certs) -> Iterator[Callable[..., harness.Simulator
         sim.stop()
 
 
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def cli_env() -> dict[str, str]:
-    """The CLI's environment in tests: no VCPLAN_* from outside, no colour, a wide terminal."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VCPLAN_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"})
-    return env
-
-
 @pytest.fixture
 def run_cli() -> Callable[..., CliResult]:
-    def _run(
-        *args: str,
-        env: dict[str, str] | None = None,
-        cwd: Path | None = None,
-        input: str | None = None,
-        timeout: float = 300,
-    ) -> CliResult:
-        full_env = cli_env()
-        full_env.update(env or {})
-        proc = subprocess.run(
-            [str(VCPLAN), *args],
-            env=full_env,
-            cwd=cwd,
-            input=input if input is not None else "",
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
-
-    return _run
-
-
-def smart_connect(sim: harness.Simulator) -> Any:
-    """An independent pyVmomi session to `sim`, TLS verified against the run's CA."""
-    from pyVim.connect import SmartConnect
-
-    ctx = ssl.create_default_context(cafile=str(sim.certs.ca_file)) if sim.certs else None
-    return SmartConnect(
-        host=sim.host, port=sim.port, user=sim.user, pwd=sim.password, sslContext=ctx
-    )
-
-
-@contextmanager
-def open_si(sim: harness.Simulator) -> Iterator[Any]:
-    from pyVim.connect import Disconnect
-
-    si = smart_connect(sim)
-    try:
-        yield si
-    finally:
-        Disconnect(si)
+    return run_vcplan
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you
 from planner.config.expand import instances
 from planner.config.syntax import Attribute, Block, Expr, TupleExpr
 from planner.config.values import ConversionError, describe, is_number, show, to_string
-from planner.diagnostics import Diagnostic
 from planner.model import MARKER_PREFIX, Container, DesiredVM, Disk, Nic, Pos, Power
+from planner.model.diagnostics import Diagnostic
 
 # ---------------------------------------------------------------------------------------------
 # Attribute checkers: (value, pos) -> checked value, or an EvalError

@@ -45,8 +45,8 @@ from planner.config.values import (
     to_string,
     type_name,
 )
-from planner.diagnostics import Diagnostic
 from planner.model import Pos
+from planner.model.diagnostics import Diagnostic
 
 MAX_ITEMS = 100_000  # a for-expression or template loop larger than this is a mistake
 
@@ -307,7 +307,6 @@ def _for(expr: ForExpr, ctx: Context) -> Any:
     return results_list if expr.key is None else results_map
 
 
-_ARITH = {"+", "-", "*", "/", "%"}
 _ORDER = {"<", ">", "<=", ">="}
 
 
@@ -403,22 +402,3 @@ def _try(expr: Call, ctx: Context) -> Any:
     if last is not None:
         raise last
     raise EvalError("try() needs at least one argument", expr.pos)
-
-
-def references(expr: Expr, root: str) -> list[tuple[str, Pos]]:
-    """Every `root.name` the expression mentions (for ordering locals), in source order."""
-    found: list[tuple[str, Pos]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, GetAttr) and isinstance(node.obj, Name) and node.obj.name == root:
-            found.append((node.name, node.pos))
-            return
-        if isinstance(node, Expr | TemplateIf | TemplateFor):
-            for name in getattr(node, "__slots__", ()):
-                walk(getattr(node, name))
-        elif isinstance(node, tuple):
-            for item in node:
-                walk(item)
-
-    walk(expr)
-    return found

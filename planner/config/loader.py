@@ -26,8 +26,8 @@ from planner.config.evaluate import (
 from planner.config.syntax import Attribute, Block, Body, parse_body
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
-from planner.diagnostics import Diagnostic, DiagnosticError
 from planner.model import DesiredConfig, Pos, VCenterSettings
+from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")

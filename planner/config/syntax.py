@@ -18,8 +18,8 @@ from hcl2.postlexer import PostLexer
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
-from planner.diagnostics import Diagnostic, DiagnosticError
 from planner.model import Pos
+from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 # ---------------------------------------------------------------------------------------------
 # Expression nodes

@@ -36,8 +36,8 @@ from planner.config.values import (
     to_set,
     to_string,
 )
-from planner.diagnostics import Diagnostic, DiagnosticError
 from planner.model import Pos
+from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 ENV_PREFIX = "VCPLAN_VAR_"
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
-from planner.diagnostics import error
 from planner.model import (
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
@@ -37,6 +36,7 @@ from planner.model import (
     Power,
     Scope,
 )
+from planner.model.diagnostics import error
 from providers.vsphere.session import Session
 from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
+from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Power
-from planner.provider import Handle, OperationRefused, Outcome, SessionExpired
 from providers.vsphere.inventory import (
     ESX_EXTRA_PROPERTIES,
     VM_PROPERTIES,
@@ -453,8 +453,8 @@ class Operations:
             call(manager.SetField, entity=vm, key=keys[name], value=value)
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
-        """The ownership marker and the recorded prevent_destroy (CONTRACT §3). On a standalone
-        ESXi host there are no custom attributes: they go into the VM's extraConfig."""
+        """The ownership marker and the recorded prevent_destroy (docs/language.md#ownership).
+        On a standalone ESXi host there are no custom attributes: they go in its extraConfig."""
         vm = self.vm(moref)
         values = {WORKSPACE_MARKER: workspace, PREVENT_DESTROY_MARKER: str(prevent_destroy).lower()}
         if self.session.is_esx:
@@ -507,7 +507,7 @@ def names(objs: Iterable[Any]) -> list[str]:
 
 
 class ExecutorMixin:
-    """Makes VSphereProvider a planner.provider.Provider: operations and the one waiter."""
+    """Makes VSphereProvider a planner.apply.provider.Provider: operations and the one waiter."""
 
     session: Session
     _executor_parts: tuple[Operations, Any] | None = None

@@ -6,14 +6,14 @@ by providers/vsphere/operations.py.
 
 from __future__ import annotations
 
-from planner.endpoint import Endpoint
+from planner.config.endpoint import Endpoint
 from planner.model import Inventory
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import ExecutorMixin
 from providers.vsphere.session import Session
 
 
-class VSphereProvider(ExecutorMixin):  # ExecutorMixin: planner.provider.Provider's operations
+class VSphereProvider(ExecutorMixin):  # ExecutorMixin: planner.apply.provider.Provider's operations
     def __init__(self, endpoint: Endpoint):
         self.endpoint = endpoint
         self.session = Session(endpoint)

@@ -15,8 +15,8 @@ from typing import Any
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
-from planner.diagnostics import error
-from planner.endpoint import Endpoint
+from planner.config.endpoint import Endpoint
+from planner.model.diagnostics import error
 
 HTTP_TIMEOUT_S = 60
 

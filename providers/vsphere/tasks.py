@@ -20,7 +20,7 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
-from planner.provider import Handle, Outcome, SessionExpired
+from planner.apply.provider import Handle, Outcome, SessionExpired
 from providers.vsphere.session import Session
 
 TASK_PATHS = ["info.state", "info.error", "info.result"]
@@ -38,10 +38,6 @@ def fault_message(fault: Any) -> str:
     name = type(target).__name__.split(".")[-1]
     text = msg or (localized if not localized.startswith("*types.") else "")
     return f"{name}: {text}" if text else name
-
-
-def is_session_fault(exc: BaseException) -> bool:
-    return isinstance(exc, vim.fault.NotAuthenticated)
 
 
 @dataclass(eq=False)

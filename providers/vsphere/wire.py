@@ -18,7 +18,7 @@ from typing import Any
 
 from pyVmomi import VmomiSupport, vim
 
-from planner.diagnostics import error
+from planner.model.diagnostics import error
 
 VIM = "{urn:vim25}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from planner.config import load_config
-from planner.diagnostics import DiagnosticError
 from planner.model import DesiredConfig, DesiredVM
+from planner.model.diagnostics import DiagnosticError
 
 HEADER = 'vcplan {\n  workspace = "test"\n}\n'
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import app
-from planner.cli_common import run_guarded
+from planner.cli.app import app
+from planner.cli.errors import run_guarded
 
 EXAMPLES = sorted(
     p for p in (Path(__file__).resolve().parents[2] / "examples").iterdir() if p.is_dir()

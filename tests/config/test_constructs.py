@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (expected diagnostics are clearer on one line)
-"""Each construct of the language (CONTRACT §2) evaluates to the expected desired model."""
+"""Each construct of the language (docs/language.md) evaluates to the expected desired model."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (expected diagnostics are clearer on one line)
-"""Every error class names file:line:col and says what was expected (CONTRACT §2, issue 3)."""
+"""Every error class names file:line:col and says what was expected (docs/language.md)."""
 
 from __future__ import annotations
 
@@ -254,7 +254,7 @@ def test_an_error_in_a_local_is_reported_once_not_at_every_use(tmp_path):
 
 def test_empty_directory_is_an_error(tmp_path):
     from planner.config import load_config
-    from planner.diagnostics import DiagnosticError
+    from planner.model.diagnostics import DiagnosticError
 
     with pytest.raises(DiagnosticError, match=r"no configuration files \(\*\.hcl\)"):
         load_config(tmp_path, env={})

@@ -99,7 +99,7 @@ def test_expression_value(text, expected):
     ],
 )
 def test_expression_error(text, message):
-    from planner.diagnostics import DiagnosticError
+    from planner.model.diagnostics import DiagnosticError
 
     try:
         value(text)

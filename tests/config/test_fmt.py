@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from planner.config.fmt import format_source
-from planner.diagnostics import DiagnosticError
+from planner.model.diagnostics import DiagnosticError
 
 
 def fmt(text: str) -> str:

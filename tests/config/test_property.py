@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from planner.config import load_config
 from planner.config.fmt import format_source
-from planner.diagnostics import DiagnosticError
 from planner.model import DesiredConfig
+from planner.model.diagnostics import DiagnosticError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SOURCES = [

@@ -1,4 +1,4 @@
-"""A fake Provider implementing planner.provider.Provider: tasks that take a set time, recorded.
+"""A fake Provider (planner.apply.provider.Provider): tasks that take a set time, recorded.
 
 For the executor's unit tests: no vCenter, no pyVmomi. Each operation "runs" for `duration`
 seconds from its submission; `fail` names operations that end in a fault.
@@ -12,36 +12,28 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import Inventory, LiveVM, Power
-from planner.provider import Handle, OperationRefused, Outcome, SessionExpired
+from tests.builders import live_vm
 
 
 def fresh_vm(datacenter: str, name: str, moref: str) -> LiveVM:
     """What the fake "creates": one CPU, 1 GiB, powered off, unmarked."""
-    return LiveVM(
+    return live_vm(
         datacenter=datacenter,
         name=name,
-        cluster="C0",
         host="H0",
-        resource_pool="",
         folder="",
         datastores=("ds",),
         power=Power.OFF,
         cpus=1,
-        cores_per_socket=1,
         memory_mb=1024,
-        annotation="",
         attributes={},
-        template=False,
-        cpu_hot_add=False,
-        memory_hot_add=False,
         tools_running=False,
         disks=(),
         nics=(),
-        instance_uuid="u",
         moref=moref,
         workspace=None,
-        prevent_destroy=False,
     )
 
 

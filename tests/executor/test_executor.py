@@ -6,13 +6,12 @@ import time
 
 from hypothesis import given, settings
 
-from planner.apply_report import ApplyReport, StepLog, log_record
-from planner.executor import Executor, StepEvent, StepStatus
+from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.steps import build_steps
 from planner.model import Power
-from planner.steps import build_steps
+from planner.report.apply import ApplyReport, StepLog, log_record
+from tests.builders import create, delete, live, plan, plans, update
 from tests.executor.fake_provider import FakeProvider
-from tests.executor.plans import create, delete, live, plan, update
-from tests.executor.test_steps import plans
 
 
 def run(p, provider=None, parallelism=10, on_event=None):
@@ -38,11 +37,8 @@ def test_every_step_of_a_clean_apply_is_applied_and_exit_code_is_zero():
 
 def test_independent_vms_run_concurrently_up_to_the_limit():
     provider = FakeProvider(duration=0.2)
-    start = time.monotonic()
     run(power_plan(20), provider, parallelism=10)
-    elapsed = time.monotonic() - start
-    assert provider.max_concurrent == 10
-    assert elapsed < 4 * 0.2 * 1.3  # 40 steps: four waves of 0.2 s, not forty
+    assert provider.max_concurrent == 10  # how long that takes is bench/apply.py's question
 
 
 def test_never_more_steps_in_flight_than_parallelism():

@@ -1,15 +1,15 @@
-"""The step graph: per-VM chains in CONTRACT §6's order, depends_on edges, targets."""
+"""The step graph: per-VM chains in docs/apply.md's order, depends_on edges, targets."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from planner.diagnostics import DiagnosticError
+from planner.apply.steps import StepKind, build_steps, still_needed, vm_chain
 from planner.model import Power
-from planner.steps import StepKind, build_steps, select_targets, still_needed, vm_chain
-from tests.executor.plans import WS, create, delete, live, plan, update
+from planner.model.diagnostics import DiagnosticError
+from planner.plan.targets import select_targets
+from tests.builders import WS, create, delete, live, plan, plans, update
 
 
 def kinds(change):
@@ -94,28 +94,6 @@ def test_converge_step_is_not_needed_when_the_read_back_vm_matches():
 
 
 # --- property: every edge is acyclic and respected by the static order -----------------------
-
-NAMES = [f"vm{i}" for i in range(6)]
-
-
-@st.composite
-def plans(draw):
-    changes = []
-    for i, name in enumerate(NAMES):
-        earlier = st.sampled_from(NAMES[:i] or ["-"])
-        deps = tuple(draw(st.lists(earlier, unique=True, max_size=2 if i else 0)))
-        kind = draw(st.sampled_from(["create", "update", "restart", "off", "delete"]))
-        if kind == "create":
-            changes.append(create(name, depends_on=deps, folder=draw(st.sampled_from([None, "f"]))))
-        elif kind == "update":
-            changes.append(update(name, {"memory_mb": (1, 2)}, depends_on=deps))
-        elif kind == "restart":
-            changes.append(update(name, {"cpus": (1, 2)}, depends_on=deps, restart=True))
-        elif kind == "off":
-            changes.append(update(name, {"power": ("on", "off")}, depends_on=deps))
-        else:
-            changes.append(delete(name, depends_on=deps))
-    return plan(*draw(st.permutations(changes)))
 
 
 @settings(max_examples=60, deadline=None)

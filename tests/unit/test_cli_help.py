@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import typer
 
-from planner.cli import app
-from planner.cli_common import run_guarded
+from planner.cli.app import app
+from planner.cli.errors import run_guarded
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 

@@ -6,46 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from planner.compare import compare
 from planner.model import DesiredVM, Disk, LiveVM, Nic, Pos, Power
-
-POS = Pos("main.hcl", 10, 5)
-
-
-def live(**kw: Any) -> LiveVM:
-    base: dict[str, Any] = {
-        "datacenter": "DC0",
-        "name": "web",
-        "cluster": "C0",
-        "host": "H1",
-        "resource_pool": "",
-        "folder": "apps",
-        "datastores": ("DS0", "DS1"),
-        "power": Power.ON,
-        "cpus": 2,
-        "cores_per_socket": 1,
-        "memory_mb": 2048,
-        "annotation": "",
-        "attributes": {"owner": "a", "cost": "1"},
-        "template": False,
-        "cpu_hot_add": False,
-        "memory_hot_add": False,
-        "tools_running": True,
-        "disks": (Disk(20), Disk(40)),
-        "nics": (Nic("VM Network"),),
-        "instance_uuid": "u",
-        "moref": "vm-1",
-        "workspace": "ws",
-        "prevent_destroy": False,
-    }
-    base.update(kw)
-    return LiveVM(**base)
-
-
-def desired(**kw: Any) -> DesiredVM:
-    base: dict[str, Any] = {"datacenter": "DC0", "name": "web", "cluster": "C0", "host": None}
-    base.update(kw)
-    return DesiredVM(pos=POS, **base)
+from planner.plan.compare import compare
+from tests.builders import desired_vm as desired
+from tests.builders import live_vm as live
 
 
 def changed(d: DesiredVM, v: LiveVM) -> dict[str, tuple[Any, Any]]:

@@ -7,25 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from planner.diagnostics import DiagnosticError
-from planner.diff import plan_changes
-from planner.model import ClusterInfo, Container, DesiredConfig, HostInfo, Inventory, Pos, Scope
-from tests.unit.test_compare import desired, live
+from planner.model import Container, DesiredConfig, Pos, Scope
+from planner.model.diagnostics import DiagnosticError
+from planner.plan.diff import plan_changes
+from tests.builders import desired_vm as desired
+from tests.builders import inventory
+from tests.builders import live_vm as live
 
 POS = Pos("main.hcl", 3, 1)
-
-
-def inventory(*vms) -> Inventory:
-    return Inventory(
-        vms=tuple(vms),
-        datacenters=("DC0",),
-        clusters=(ClusterInfo("DC0", "C0", ("H1", "H2")),),
-        hosts=(HostInfo("DC0", "H1", "C0"), HostInfo("DC0", "H2", "C0")),
-        networks={"DC0": frozenset({"VM Network"})},
-        datastores={"DC0": frozenset({"DS0"})},
-        folders={"DC0": frozenset({""})},
-        resource_pools={("DC0", "C0"): frozenset({""})},
-    )
 
 
 def config(*vms, workspace="ws") -> DesiredConfig:
@@ -59,7 +48,7 @@ def test_an_update_records_the_fingerprint_and_moref_it_was_planned_against():
 
 
 def test_the_fingerprint_changes_when_the_vm_does_but_not_with_tools_status():
-    from planner.fingerprint import fingerprint
+    from planner.plan.fingerprint import fingerprint
 
     vm = live()
     assert fingerprint(vm) == fingerprint(replace(vm, tools_running=False))
@@ -105,7 +94,7 @@ def test_a_declared_vm_inside_the_urls_scope_is_planned():
 
 
 def test_a_saved_plan_is_stale_when_a_vm_it_leaves_unchanged_has_moved_since():
-    from planner.cli_apply import stale_changes
+    from planner.plan.stale import stale_changes
 
     plan = plan_changes(config(desired(cpus=2)), inventory(live()))
     assert actions(plan) == {"DC0/web": "noop"}
@@ -116,7 +105,7 @@ def test_a_saved_plan_is_stale_when_a_vm_it_leaves_unchanged_has_moved_since():
 
 
 def test_the_fingerprint_does_not_depend_on_the_order_of_custom_attributes():
-    from planner.fingerprint import fingerprint
+    from planner.plan.fingerprint import fingerprint
 
     assert fingerprint(live(attributes={"a": "1", "b": "2"})) == fingerprint(
         live(attributes={"b": "2", "a": "1"})

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.drift import compute_drift
-from planner.drift_render import render_html, render_markdown, render_text
+from planner.drift.findings import compute_drift
 from planner.model import Container, DesiredConfig, HostInfo, Pos, Scope
-from tests.unit.test_compare import desired, live
-from tests.unit.test_diff import inventory
+from planner.report.drift import render_html, render_markdown, render_text
+from tests.builders import desired_vm as desired
+from tests.builders import inventory
+from tests.builders import live_vm as live
 
 POS = Pos("main.hcl", 3, 1)
 CLUSTER = Container("DC0", "C0", None, POS)

@@ -1,12 +1,12 @@
-"""URL forms and the precedence of flags, environment and config (CONTRACT §1), without vCenter."""
+"""URL forms and the precedence of flags, environment and config (docs/connecting.md), offline."""
 
 from __future__ import annotations
 
 import pytest
 
-from planner.diagnostics import DiagnosticError
-from planner.endpoint import parse_url, resolve_endpoint
+from planner.config.endpoint import parse_url, resolve_endpoint
 from planner.model import Pos, Scope, VCenterSettings
+from planner.model.diagnostics import DiagnosticError
 
 ENV = {"VCPLAN_PASSWORD": "pw"}
 

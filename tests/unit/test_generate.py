@@ -1,4 +1,4 @@
-"""planner.generate on plain Inventory data: what `vcplan generate` writes, and that the
+"""planner.config.generate on plain Inventory data: what `vcplan generate` writes, and that the
 configuration it writes loads, is fmt-clean and plans to nothing but adoption."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from planner.config import load_config
 from planner.config.evaluate import Context, evaluate
 from planner.config.fmt import format_source
+from planner.config.generate import SETTINGS_FILE, generate_config, hcl_string
 from planner.config.syntax import parse_expression
-from planner.diff import plan_changes
-from planner.generate import SETTINGS_FILE, generate_config, hcl_string
 from planner.model import (
     ClusterInfo,
     DesiredConfig,
@@ -29,37 +28,27 @@ from planner.model import (
     Power,
     Scope,
 )
-from planner.plan import Action
+from planner.model.plan import Action
+from planner.plan.diff import plan_changes
+from tests.builders import live_vm
 
 
 def live(name: str, **fields: Any) -> LiveVM:
-    values: dict[str, Any] = {
-        "datacenter": "DC0",
+    base: dict[str, Any] = {
         "name": name,
-        "cluster": "C0",
         "host": "C0_H0",
-        "resource_pool": "",
         "folder": "",
         "datastores": ("ds0",),
-        "power": Power.ON,
-        "cpus": 2,
-        "cores_per_socket": 1,
         "memory_mb": 1024,
-        "annotation": "",
         "attributes": {},
-        "template": False,
-        "cpu_hot_add": False,
-        "memory_hot_add": False,
         "tools_running": False,
         "disks": (Disk(10),),
-        "nics": (Nic("VM Network"),),
         "instance_uuid": f"uuid-{name}",
         "moref": f"vm-{name}",
         "workspace": None,
-        "prevent_destroy": False,
     }
-    values.update(fields)
-    return LiveVM(**values)
+    base.update(fields)
+    return live_vm(**base)
 
 
 def inventory(*vms: LiveVM, scope: Scope | None = None) -> Inventory:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from planner.diagnostics import DiagnosticError
-from planner.plan import Action, AttributeChange, Plan, VMChange
-from planner.plan_io import load_plan, plan_from_dict, plan_to_dict, save_plan
-from planner.render import render_markdown, render_text
+from planner.model.diagnostics import DiagnosticError
+from planner.model.plan import Action, AttributeChange, Plan, VMChange
+from planner.plan.files import load_plan, plan_from_dict, plan_to_dict, save_plan
+from planner.report.plan import render_markdown, render_text
 
 PLAN = Plan(
     workspace="ws",

@@ -1,0 +1,398 @@
+"""The executor: runs a step graph against a Provider, concurrently, under one limit.
+
+One scheduler (this module's main loop) keeps at most `parallelism` steps in flight. Worker
+threads only submit (a vCenter call returns a task at once); one waiter thread blocks in the
+provider's `wait_any`, the single place that waits for vCenter. Both report into one queue.
+A failed step skips the rest of its VM's chain and every step of the VMs depending on it;
+a stop request (Ctrl-C) starts nothing new and waits for what is in flight.
+Progress goes out through `on_event`; this module never imports rich, typer or pyVmomi.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import graphlib
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
+from planner.apply.steps import Step, StepGraph, StepKind, shutdown_timeout, still_needed
+from planner.model.plan import Plan, VMChange
+
+DEFAULT_PARALLELISM = 10
+WAIT_TIMEOUT_S = 5.0  # a safety net only: wait_any returns as soon as anything finishes
+
+
+class StepStatus(enum.Enum):
+    STARTED = "started"
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"  # a step after a create that found nothing left to do
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class StepEvent:
+    step: Step
+    status: StepStatus
+    at: float  # wall-clock time (time.time())
+    elapsed: float = 0.0  # seconds since the step started
+    task: str | None = None  # vCenter's task id
+    message: str = ""  # the fault message, why it was skipped, or a note
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    final: tuple[StepEvent, ...]  # the last event of every step, in graph order
+    interrupted: bool = False
+    relogins: int = 0
+
+    def with_status(self, *statuses: StepStatus) -> list[StepEvent]:
+        return [e for e in self.final if e.status in statuses]
+
+
+@dataclass
+class _InFlight:
+    step: Step
+    started: float
+    generation: int  # the session generation the step was submitted under
+    retried: bool = False
+    handle: Handle | None = None
+
+
+@dataclass
+class _State:
+    status: dict[str, StepStatus] = field(default_factory=dict)
+    final: dict[str, StepEvent] = field(default_factory=dict)
+
+
+class Executor:
+    def __init__(
+        self,
+        provider: Provider,
+        plan: Plan,
+        graph: StepGraph,
+        parallelism: int = DEFAULT_PARALLELISM,
+        on_event: Callable[[StepEvent], None] | None = None,
+        wait_timeout: float = WAIT_TIMEOUT_S,
+    ):
+        if parallelism < 1:
+            raise ValueError("parallelism must be at least 1")
+        self.provider = provider
+        self.plan = plan
+        self.graph = graph
+        self.parallelism = parallelism
+        self.on_event = on_event or (lambda _event: None)
+        self.wait_timeout = wait_timeout
+        self.changes: dict[str, VMChange] = {c.address: c for c in plan.changes}
+        self.morefs: dict[str, str] = {c.address: c.moref for c in plan.changes if c.moref}
+        self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._stop = threading.Event()
+        self._state = _State()
+        self._blocked: dict[str, str] = {}  # VM address -> why its remaining steps are skipped
+        self._inflight: dict[str, _InFlight] = {}  # step id -> in flight
+        self._watch: dict[Handle, str] = {}  # handles the waiter watches -> step id
+        self._watch_cond = threading.Condition()
+        self._generation = 0
+        self._relogins = 0
+        self._finished = False
+
+    # --- public -------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Ctrl-C: start no new step; what is in flight is waited for. Safe from any thread."""
+        self._stop.set()
+
+    def run(self) -> ApplyResult:
+        sorter = graphlib.TopologicalSorter(self.graph.predecessors)
+        sorter.prepare()
+        ready: list[str] = []
+        waiter = threading.Thread(target=self._wait_loop, name="vcplan-waiter", daemon=True)
+        with (
+            self._sigint_stops(),
+            ThreadPoolExecutor(self.parallelism, thread_name_prefix="vcplan-submit") as pool,
+        ):
+            waiter.start()
+            try:
+                while True:
+                    ready = self._pump(ready, sorter, pool)
+                    if not self._inflight and (not ready or self._stop.is_set()):
+                        break  # nothing in flight can make more steps ready
+                    try:
+                        item = self._events.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    self._handle(item, sorter, pool)
+            finally:
+                with self._watch_cond:
+                    self._finished = True
+                    self._watch_cond.notify_all()
+                self.provider.interrupt()
+        waiter.join(timeout=self.wait_timeout + 1)
+        for step_id, step in self.graph.steps.items():
+            if step_id not in self._state.final:
+                reason = "not started: interrupted" if self._stop.is_set() else "not started"
+                self._finish(step, StepStatus.SKIPPED, message=reason)
+        final = tuple(self._state.final[s] for s in self.graph.steps)
+        return ApplyResult(final, self._stop.is_set(), self._relogins)
+
+    # --- scheduling -----------------------------------------------------------------------
+
+    def _pump(
+        self, ready: list[str], sorter: graphlib.TopologicalSorter[str], pool: ThreadPoolExecutor
+    ) -> list[str]:
+        """Resolve what needs no vCenter call (skips) at once, submit the rest up to the
+        limit; repeat while resolving made more steps ready. Returns the steps still waiting."""
+        while True:
+            ready = ready + list(sorter.get_ready())
+            waiting: list[str] = []
+            resolved = False
+            for step_id in ready:
+                step = self.graph.steps[step_id]
+                reason = self._skip_reason(step)
+                if reason is not None:
+                    self._finish(step, StepStatus.SKIPPED, message=reason)
+                    sorter.done(step_id)
+                    resolved = True
+                elif self._stop.is_set() or len(self._inflight) >= self.parallelism:
+                    waiting.append(step_id)
+                else:
+                    self._submit(step, pool, self._now())
+            ready = waiting
+            if not resolved:
+                return ready
+
+    def _skip_reason(self, step: Step) -> str | None:
+        for pred in self.graph.predecessors.get(step.id, ()):
+            status = self._state.status.get(pred)
+            if status in (StepStatus.FAILED, StepStatus.SKIPPED):
+                return f"after {'failed' if status is StepStatus.FAILED else 'skipped'} {pred}"
+        return self._blocked.get(step.address)
+
+    def _submit(self, step: Step, pool: ThreadPoolExecutor, started: float) -> None:
+        entry = self._inflight.get(step.id)
+        if entry is None:
+            entry = _InFlight(step, started, self._generation)
+            self._inflight[step.id] = entry
+            self._emit(StepEvent(step, StepStatus.STARTED, time.time()))
+        entry.generation = self._generation
+        pool.submit(self._submit_work, step, entry.generation)
+
+    def _submit_work(self, step: Step, generation: int) -> None:
+        """In a worker thread: one provider call, reported to the main loop."""
+        try:
+            handle = self._call(step)
+        except SessionExpired:
+            self._events.put(("expired", step.id, generation))
+        except OperationRefused as exc:
+            self._events.put(("refused", step.id, str(exc)))
+        except Exception as exc:  # a bug or an unexpected fault: this step fails, others go on
+            self._events.put(("refused", step.id, f"{type(exc).__name__}: {exc}"))
+        else:
+            self._events.put(("submitted", step.id, handle))
+
+    def _call(self, step: Step) -> Handle:
+        p = self.provider
+        if step.kind is StepKind.FOLDER:
+            return p.create_folder(step.datacenter, step.name)
+        change = self.changes[step.address]
+        after: Mapping[str, Any] = change.after or {}
+        if step.kind is StepKind.CREATE:
+            return p.create_vm(change.datacenter, change.name, after)
+        moref = self.morefs.get(step.address)
+        if moref is None:
+            raise OperationRefused(f"no moref known for {step.address}")
+        if step.converge:
+            live = p.read_vm(moref)
+            if live is None:
+                raise OperationRefused(f"{step.address} ({moref}) no longer exists")
+            if not still_needed(step, after, live, self.plan.workspace):
+                return Handle(outcome=Outcome(ok=True, note="unchanged"))
+        if step.kind is StepKind.MOVE:
+            return p.relocate(moref, after)
+        if step.kind is StepKind.POWER_OFF:
+            return p.power_off(moref, shutdown_timeout(change))
+        if step.kind is StepKind.RECONFIGURE:
+            return p.reconfigure(moref, after)
+        if step.kind is StepKind.POWER:
+            assert step.power is not None
+            return p.set_power(moref, step.power, shutdown_timeout(change))
+        if step.kind is StepKind.MARKERS:
+            prevent = bool(after.get("prevent_destroy", False))
+            return p.set_markers(moref, self.plan.workspace, prevent)
+        if step.kind is StepKind.DELETE:
+            return p.destroy(moref)
+        raise AssertionError(step.kind)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _handle(
+        self,
+        item: tuple[Any, ...],
+        sorter: graphlib.TopologicalSorter[str],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        kind = item[0]
+        if kind == "submitted":
+            _, step_id, handle = item
+            entry = self._inflight[step_id]
+            entry.handle = handle
+            if handle.outcome is not None:
+                self._complete(step_id, handle, handle.outcome, sorter)
+            else:
+                with self._watch_cond:
+                    self._watch[handle] = step_id
+                    self._watch_cond.notify_all()
+                self.provider.interrupt()
+        elif kind == "done":
+            _, step_id, handle, outcome = item
+            if step_id in self._inflight:
+                self._complete(step_id, handle, outcome, sorter)
+        elif kind == "refused":
+            _, step_id, message = item
+            if step_id not in self._inflight:
+                return
+            self._complete(step_id, None, Outcome(ok=False, error=message), sorter)
+        elif kind == "expired":
+            _, step_id, generation = item
+            entry = self._inflight[step_id]
+            if entry.retried or not self._renew_session(generation):
+                message = "the vCenter session expired and logging in again did not help"
+                self._complete(step_id, None, Outcome(ok=False, error=message), sorter)
+            else:
+                entry.retried = True
+                self._submit(entry.step, pool, entry.started)
+        elif kind == "wait_expired":
+            _, generation = item
+            if not self._renew_session(generation):
+                self._fail_watched("the vCenter session expired while waiting; task state unknown")
+        elif kind == "wait_error":
+            self._fail_watched(f"waiting for vCenter tasks failed: {item[1]}")
+
+    def _renew_session(self, generation: int) -> bool:
+        """Log in again once per apply; a report from an older session just retries."""
+        if generation != self._generation:
+            return True
+        if self._relogins >= 1:
+            return False
+        try:
+            self.provider.relogin()
+        except Exception:
+            return False
+        self._relogins += 1
+        with self._watch_cond:
+            self._generation += 1
+            self._watch_cond.notify_all()
+        return True
+
+    def _fail_watched(self, message: str) -> None:
+        with self._watch_cond:
+            watched = dict(self._watch)
+            self._watch.clear()
+        for _handle, step_id in watched.items():
+            self._events.put(("refused", step_id, message))
+
+    def _complete(
+        self,
+        step_id: str,
+        handle: Handle | None,
+        outcome: Outcome,
+        sorter: graphlib.TopologicalSorter[str],
+    ) -> None:
+        entry = self._inflight.pop(step_id)
+        step = entry.step
+        task = handle.task if handle else None
+        elapsed = self._now() - entry.started
+        if outcome.ok:
+            if step.kind is StepKind.CREATE and outcome.result:
+                self.morefs[step.address] = outcome.result
+            status = StepStatus.UNCHANGED if outcome.note == "unchanged" else StepStatus.APPLIED
+            note = "" if status is StepStatus.UNCHANGED else outcome.note
+            self._finish(step, status, elapsed, task, note)
+        else:
+            self._finish(step, StepStatus.FAILED, elapsed, task, outcome.error or "failed")
+            if step.kind is not StepKind.FOLDER:
+                self._block_vm(step.address, f"{step.address} failed")
+        sorter.done(step_id)
+
+    def _block_vm(self, address: str, reason: str) -> None:
+        self._blocked.setdefault(address, f"after {reason}")
+        for dependent in self.graph.dependents_closure(address):
+            self._blocked.setdefault(dependent, f"depends on {address}, which failed")
+
+    def _finish(
+        self,
+        step: Step,
+        status: StepStatus,
+        elapsed: float = 0.0,
+        task: str | None = None,
+        message: str = "",
+    ) -> None:
+        event = StepEvent(step, status, time.time(), elapsed, task, message)
+        self._state.status[step.id] = status
+        self._state.final[step.id] = event
+        self._emit(event)
+
+    def _emit(self, event: StepEvent) -> None:
+        with contextlib.suppress(Exception):  # a display error must not stop an apply
+            self.on_event(event)
+
+    # --- the waiter thread ----------------------------------------------------------------
+
+    def _wait_loop(self) -> None:
+        """The one place that waits for vCenter: the provider's wait_any over every handle."""
+        while True:
+            with self._watch_cond:
+                while not self._watch and not self._finished:
+                    self._watch_cond.wait()
+                if self._finished:
+                    return
+                handles = list(self._watch)
+                generation = self._generation
+            try:
+                finished = self.provider.wait_any(handles, self.wait_timeout)
+            except SessionExpired:
+                self._events.put(("wait_expired", generation))
+                with self._watch_cond:  # until the main loop logged in again (or gave up)
+                    while self._generation == generation and not self._finished and self._watch:
+                        self._watch_cond.wait(timeout=1.0)
+                continue
+            except Exception as exc:
+                self._events.put(("wait_error", f"{type(exc).__name__}: {exc}"))
+                time.sleep(0.5)
+                continue
+            with self._watch_cond:  # each handle is reported once
+                reported = [(h, self._watch.pop(h, None), o) for h, o in finished]
+            for handle, step_id, outcome in reported:
+                if step_id is not None:
+                    self._events.put(("done", step_id, handle, outcome))
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    @contextlib.contextmanager
+    def _sigint_stops(self) -> Any:
+        """Ctrl-C requests a stop instead of raising in the middle of the bookkeeping."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def _on_sigint(_signum: int, _frame: Any) -> None:
+            self._stop.set()
+
+        signal.signal(signal.SIGINT, _on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,300 @@
+"""Plan -> step graph: what the executor does for each change, and in which order (docs/apply.md).
+
+Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, power
+state, markers; a delete is power off then delete. Across VMs, `depends_on` adds edges: creates
+and power-ons of a dependency come first, power-offs and deletes of its dependents come first.
+Pure: no I/O. Must not import pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+import enum
+import graphlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from planner.model import LiveVM, Power
+from planner.model.diagnostics import error
+from planner.model.plan import Action, Plan, VMChange
+
+DEFAULT_SHUTDOWN_TIMEOUT = 300
+RECONFIGURE_ATTRIBUTES = frozenset(
+    {
+        "cpus",
+        "cores_per_socket",
+        "memory_mb",
+        "annotation",
+        "attributes",
+        "disk",
+        "network_interface",
+    }
+)
+PLACEMENT_ATTRIBUTES = frozenset({"cluster", "host", "resource_pool", "datastore", "folder"})
+
+
+class StepKind(enum.Enum):
+    FOLDER = "folder"
+    CREATE = "create"
+    MOVE = "move"
+    POWER_OFF = "power_off"
+    RECONFIGURE = "reconfigure"
+    POWER = "power"
+    MARKERS = "markers"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One unit of work. `address` is the VM's (a folder step's is "<dc>/<folder path>").
+    `converge` marks steps after a create: they run only if the VM read back still differs."""
+
+    kind: StepKind
+    address: str
+    power: Power | None = None  # the POWER step's target
+    converge: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.address} {self.kind.value}"
+
+    @property
+    def datacenter(self) -> str:
+        return self.address.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The VM's name, or a folder step's folder path."""
+        return self.address.split("/", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class StepGraph:
+    steps: Mapping[str, Step]  # id -> step, in plan order
+    predecessors: Mapping[str, frozenset[str]]  # id -> ids that must finish first
+    vm_dependents: Mapping[str, frozenset[str]]  # address -> addresses that depend on it
+
+    def order(self) -> list[str]:
+        """One valid sequential order (for display and tests)."""
+        return list(graphlib.TopologicalSorter(self.predecessors).static_order())
+
+    def dependents_closure(self, address: str) -> set[str]:
+        """Every VM depending on `address`, directly or through others."""
+        seen: set[str] = set()
+        todo = [address]
+        while todo:
+            for dep in self.vm_dependents.get(todo.pop(), ()):
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+
+def _power(value: Any) -> Power | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Power) else Power(value)
+
+
+def changed_attributes(change: VMChange) -> set[str]:
+    return {d.attribute for d in change.diffs}
+
+
+def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
+    """The steps of one VM, in execution order (folder steps are added by `build_steps`)."""
+    addr = change.address
+    after = change.after or {}
+    before = change.before or {}
+    if change.action is Action.DELETE:
+        steps = []
+        if _power(before.get("power")) is not Power.OFF:
+            steps.append(Step(StepKind.POWER_OFF, addr))
+        return [*steps, Step(StepKind.DELETE, addr)]
+    if change.action is Action.CREATE:
+        # docs/language.md: a new VM is powered on unless `power` says otherwise
+        target: Power | None = _power(after.get("power")) or Power.ON
+        return [
+            Step(StepKind.CREATE, addr),
+            Step(StepKind.MOVE, addr, converge=True),
+            Step(StepKind.POWER_OFF, addr, converge=True),
+            Step(StepKind.RECONFIGURE, addr, converge=True),
+            Step(StepKind.POWER, addr, power=target, converge=True),
+            Step(StepKind.MARKERS, addr, converge=True),
+        ]
+    if change.action is Action.NOOP:
+        return []
+    changed = changed_attributes(change)
+    steps = []
+    if change.moves or changed & PLACEMENT_ATTRIBUTES:
+        steps.append(Step(StepKind.MOVE, addr))
+    if change.restart:
+        steps.append(Step(StepKind.POWER_OFF, addr))
+    if changed & RECONFIGURE_ATTRIBUTES:
+        steps.append(Step(StepKind.RECONFIGURE, addr))
+    target = _power(after.get("power"))
+    if "power" in changed and target is not None:
+        steps.append(Step(StepKind.POWER, addr, power=target))
+    elif change.restart:  # back to the state it was in
+        steps.append(Step(StepKind.POWER, addr, power=target or _power(before.get("power"))))
+    if _markers_differ(before, after, workspace):
+        steps.append(Step(StepKind.MARKERS, addr))
+    return steps
+
+
+def _markers_differ(
+    before: Mapping[str, Any], after: Mapping[str, Any], workspace: str | None
+) -> bool:
+    """Markers are written unless `before` shows them already right (a plan may leave out
+    the live `workspace`; then they are written, which is harmless)."""
+    if workspace is None or before.get("workspace") != workspace:
+        return True
+    return bool(before.get("prevent_destroy", False)) != bool(after.get("prevent_destroy", False))
+
+
+def _is_up(step: Step, change: VMChange) -> bool:
+    """Steps that bring a VM up: its dependencies' must come first."""
+    if step.kind is StepKind.CREATE:
+        return True
+    if step.kind is StepKind.POWER:
+        return change.action is Action.CREATE or step.power is Power.ON
+    return False
+
+
+def _is_down(step: Step, change: VMChange) -> bool:
+    """Steps that take a VM down: its dependents' must come first."""
+    if change.action is Action.CREATE:
+        return False
+    if step.kind in (StepKind.POWER_OFF, StepKind.DELETE):
+        return True
+    return step.kind is StepKind.POWER and step.power is not Power.ON
+
+
+def _folder_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def build_steps(plan: Plan) -> StepGraph:
+    """The step graph of a plan. Raises a DiagnosticError on a depends_on cycle."""
+    changes = {c.address: c for c in plan.changes if c.action is not Action.NOOP}
+    steps: dict[str, Step] = {}
+    preds: dict[str, set[str]] = {}
+    chains: dict[str, list[Step]] = {}
+
+    def add(step: Step, after: Iterable[str] = ()) -> None:
+        steps.setdefault(step.id, step)
+        preds.setdefault(step.id, set()).update(after)
+
+    for addr, change in changes.items():
+        chain = vm_chain(change, plan.workspace)
+        chains[addr] = chain
+        folder = (change.after or {}).get("folder")
+        needs_folder = change.action is Action.CREATE or "folder" in changed_attributes(change)
+        first_deps: list[str] = []
+        if folder and needs_folder and chain:
+            parent: str | None = None
+            for path in _folder_paths(folder):
+                fstep = Step(StepKind.FOLDER, f"{change.datacenter}/{path}")
+                add(fstep, [parent] if parent else [])
+                parent = fstep.id
+            if parent:
+                first_deps.append(parent)
+        previous: list[str] = first_deps
+        for step in chain:
+            add(step, previous)
+            previous = [step.id]
+
+    dependents: dict[str, set[str]] = {}
+    for addr, change in changes.items():
+        for dep in change.depends_on:
+            if dep not in changes or dep == addr:
+                continue
+            dependents.setdefault(dep, set()).add(addr)
+            dep_change = changes[dep]
+            if dep_change.action is not Action.DELETE and chains[dep]:
+                # like Terraform: a dependent comes up only once its dependency is fully applied
+                for step in chains[addr]:
+                    if _is_up(step, change):
+                        preds[step.id].add(chains[dep][-1].id)
+            my_downs = [s.id for s in chains[addr] if _is_down(s, change)]
+            for step in chains[dep]:
+                if _is_down(step, dep_change):
+                    preds[step.id].update(my_downs)
+
+    frozen = {k: frozenset(v) for k, v in preds.items()}
+    try:
+        graphlib.TopologicalSorter(frozen).prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(dict.fromkeys(s.split(" ")[0] for s in exc.args[1]))
+        raise error(f"depends_on forms a cycle: {cycle}") from None
+    return StepGraph(
+        steps=steps,
+        predecessors=frozen,
+        vm_dependents={k: frozenset(v) for k, v in dependents.items()},
+    )
+
+
+# --- convergence after a create: what still differs on the VM read back ---------------------
+
+
+def _placement_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
+    if after.get("cluster") is not None and after["cluster"] != live.cluster:
+        return True
+    if after.get("host") is not None and after["host"] != live.host:
+        return True
+    if after.get("resource_pool") is not None and after["resource_pool"] != live.resource_pool:
+        return True
+    if after.get("datastore") is not None and after["datastore"] not in live.datastores:
+        return True
+    return after.get("folder") is not None and after["folder"] != live.folder
+
+
+def _hardware_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
+    return any(
+        after.get(key) is not None and after[key] != getattr(live, key)
+        for key in ("cpus", "cores_per_socket", "memory_mb")
+    )
+
+
+def _sizes(items: Any, key: str) -> list[Any]:
+    return [item[key] if isinstance(item, Mapping) else getattr(item, key) for item in items]
+
+
+def _config_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
+    if _hardware_differs(after, live):
+        return True
+    if after.get("annotation") is not None and after["annotation"] != live.annotation:
+        return True
+    attrs = after.get("attributes")
+    if attrs is not None and any(live.attributes.get(k) != v for k, v in attrs.items()):
+        return True
+    disks = after.get("disk")
+    if disks is not None and _sizes(disks, "size_gb") != [d.size_gb for d in live.disks]:
+        return True
+    nics = after.get("network_interface")
+    return nics is not None and _sizes(nics, "network") != [n.network for n in live.nics]
+
+
+def still_needed(step: Step, after: Mapping[str, Any], live: LiveVM, workspace: str) -> bool:
+    """Whether a converge step still has work on the VM as read back after its create
+    (vCenter honours a clone's specs; the simulator ignores them)."""
+    if step.kind is StepKind.MOVE:
+        return _placement_differs(after, live)
+    if step.kind is StepKind.POWER_OFF:
+        return live.power is not Power.OFF and _hardware_differs(after, live)
+    if step.kind is StepKind.RECONFIGURE:
+        return _config_differs(after, live)
+    if step.kind is StepKind.POWER:
+        return step.power is not None and live.power is not step.power
+    if step.kind is StepKind.MARKERS:
+        return live.workspace != workspace or live.prevent_destroy != bool(
+            after.get("prevent_destroy", False)
+        )
+    return True
+
+
+def shutdown_timeout(change: VMChange) -> float:
+    for side in (change.after, change.before):
+        if side and side.get("shutdown_timeout") is not None:
+            return float(side["shutdown_timeout"])
+    return float(DEFAULT_SHUTDOWN_TIMEOUT)

@@ -1,0 +1,145 @@
+"""`vcplan apply [DIR | PLANFILE]`: plan (or load a saved plan), ask, execute, report.
+
+Wiring only: the plan comes from planner.plan, the work from planner.apply, the summary and exit
+code from planner.report.apply, the progress display from planner.cli.progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from planner.cli.options import CaFileOpt, InsecureOpt, TargetOpt, UrlOpt, VarFileOpt, VarOpt
+from planner.model.diagnostics import error
+
+if TYPE_CHECKING:
+    from planner.model.plan import Plan
+    from planner.report.apply import ApplyReport
+
+
+def _approve(plan: Plan, auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise error(
+            "apply needs --auto-approve when stdin is not a terminal; nothing was changed",
+            hint="review with `vcplan plan --out FILE`, then `vcplan apply FILE --auto-approve`",
+        )
+    from rich.console import Console
+
+    from planner.report.plan import plan_text
+
+    Console(soft_wrap=True).print(plan_text(plan))
+    print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
+    answer = typer.prompt("Enter a value", default="", show_default=False)
+    if answer.strip() != "yes":
+        print("Apply cancelled; nothing was changed.")
+        raise typer.Exit(1)
+
+
+def apply(
+    source: Annotated[
+        Path, typer.Argument(help="A configuration directory (default .) or a saved plan file.")
+    ] = Path("."),
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking for 'yes'.")
+    ] = False,
+    parallelism: Annotated[
+        int, typer.Option("--parallelism", min=1, help="vCenter tasks in flight at most.")
+    ] = 10,
+    target: TargetOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Write one JSON line per step to FILE.")
+    ] = None,
+    url: UrlOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+) -> int:
+    """Apply the configuration (or a saved plan) to vCenter: ask, then execute and report.
+
+    Example: vcplan apply . --parallelism 20 --log apply.jsonl
+    """
+    from planner.apply.steps import build_steps
+    from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.config import load_config
+    from planner.plan.diff import plan_changes
+    from planner.plan.files import load_plan
+    from planner.plan.stale import stale_changes
+    from planner.plan.targets import select_targets
+
+    targets = list(target or [])
+    saved: Plan | None = load_plan(source) if source.is_file() else None
+    vcenter = None
+    config = None
+    if saved is None:
+        config = load_config(source, list(var or []), list(var_file or []))
+        vcenter = config.vcenter
+    plan_url = saved.url if saved is not None else None
+    with open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider:
+        inventory = provider.read_inventory()
+        keep_for_the_run()
+        if saved is not None:
+            moved = stale_changes(saved, inventory)
+            if moved:
+                lines = "\n".join(f"  {m}" for m in moved)
+                raise error(
+                    f"the saved plan is stale; nothing was changed. Since it was made:\n{lines}",
+                    hint="run `vcplan plan --out FILE` again",
+                )
+            plan = select_targets(saved, targets)
+        else:
+            assert config is not None
+            plan = plan_changes(config, inventory, provider.display_url, targets)
+        if not plan.has_changes:
+            print("No changes. vCenter matches the configuration.")
+            return 0
+        _approve(plan, auto_approve)
+        graph = build_steps(plan)
+        report = _execute(provider, plan, graph, parallelism, log)
+    for line in report.lines():
+        print(line, file=sys.stderr if line.startswith(("failed", "skipped")) else sys.stdout)
+    return report.exit_code
+
+
+def _url_from_plan(plan_url: str | None) -> str | None:
+    """A saved plan names its vCenter; flags and VCPLAN_URL still win (open_provider)."""
+    import os
+
+    if plan_url and not os.environ.get("VCPLAN_URL"):
+        return plan_url
+    return None
+
+
+def _execute(
+    provider: Any, plan: Plan, graph: Any, parallelism: int, log: Path | None
+) -> ApplyReport:
+    from rich.console import Console
+
+    from planner.apply.executor import Executor, StepEvent
+    from planner.cli.progress import LiveProgress, PlainProgress
+    from planner.report.apply import ApplyReport, StepLog
+
+    console = Console()
+    sinks: list[Any] = []
+    with contextlib.ExitStack() as stack:
+        if log is not None:
+            sinks.append(StepLog(stack.enter_context(log.open("a"))))
+        if console.is_terminal:
+            live = LiveProgress(console, len(graph.steps))
+            stack.enter_context(live.shown())
+            sinks.append(live)
+        else:
+            sinks.append(PlainProgress(sys.stdout))
+
+        def on_event(event: StepEvent) -> None:
+            for sink in sinks:
+                sink(event)
+
+        result = Executor(provider, plan, graph, parallelism, on_event).run()
+    return ApplyReport(result)

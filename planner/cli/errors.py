@@ -1,0 +1,53 @@
+"""Every command's last line of defence: one-line errors instead of tracebacks, and exit codes.
+
+Usage errors exit 1, because 2 means "changes to make" with --detailed-exitcode.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from planner.model.diagnostics import DiagnosticError
+from planner.report.diagnostics import render_diagnostic
+
+
+def print_diagnostics(exc: DiagnosticError) -> None:
+    for diag in exc.diagnostics:
+        print(render_diagnostic(diag), file=sys.stderr)
+
+
+def run_guarded(app: typer.Typer, args: list[str] | None = None) -> int:
+    """Run the app; turn every expected failure into a clear message and exit code 1.
+
+    Set VCPLAN_DEBUG=1 to see the traceback of an unexpected error.
+    """
+    try:
+        result = app(args=args, standalone_mode=False)
+    except DiagnosticError as exc:
+        print_diagnostics(exc)
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors and the like: typer's own message
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+        return 1
+    except (typer.Abort, KeyboardInterrupt):
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: never a traceback for users
+        if os.environ.get("VCPLAN_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); "
+            "rerun with VCPLAN_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
+        return 1
+    return int(result) if isinstance(result, int) else 0

@@ -1,0 +1,100 @@
+"""`vcplan generate` write a configuration for the live VMs in the URL's scope.
+
+Wiring only: read vCenter, planner.config.generate writes the HCL, this module writes the files.
+Reads vCenter and never changes it. Refuses to mix its files into an existing configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.cli.options import CaFileOpt, InsecureOpt, UrlOpt
+from planner.model.diagnostics import error
+
+
+def _check_out_dir(out: Path, force: bool) -> None:
+    """Every *.hcl file of a directory is one configuration: generated files dropped beside
+    another configuration's would merge with it (two vcplan blocks), so an occupied directory
+    is refused before vCenter is read, unless --force."""
+    from planner.config import config_files
+
+    if out.exists() and not out.is_dir():
+        raise error(f"cannot write into {out}: it is not a directory")
+    if force or not out.is_dir():
+        return
+    existing = sorted(p.name for p in config_files(out))
+    if existing:
+        shown = ", ".join(existing[:5]) + (", ..." if len(existing) > 5 else "")
+        raise error(
+            f"{out} already holds a configuration ({shown})",
+            hint="choose an empty or new directory with --out DIR, or overwrite with --force",
+        )
+
+
+def _write(out: Path, files: dict[str, str]) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise error(f"cannot write into {out}: {exc.strerror}") from None
+
+
+def generate(
+    workspace: Annotated[
+        str,
+        typer.Option(
+            "--workspace",
+            "-w",
+            metavar="NAME",
+            help="The workspace the configuration adopts the VMs into (its vcplan block).",
+        ),
+    ] = "generated",
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Directory to write the configuration into; created when missing. "
+            "Refused when it already holds *.hcl files, unless --force.",
+        ),
+    ] = Path("."),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into DIR even if it holds *.hcl files, overwriting."),
+    ] = False,
+    url: UrlOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+) -> int:
+    """Write a configuration for the live VMs in the URL's scope; change nothing in vCenter.
+
+    One file per datacenter plus vcplan.hcl, grouped by cluster and standalone host, already
+    formatted. `vcplan plan` on it proposes only adoption: each VM gets this workspace's marker.
+    Templates, VMs of another workspace and VMs sharing a name are left out with a comment.
+
+    \b
+    Examples:
+      vcplan generate --url vpx://vc.example.com/DC1 --workspace dc1 --out dc1/
+      vcplan plan dc1/
+    """
+    from planner.cli.connect import open_provider
+    from planner.config.generate import generate_config, left_out
+
+    if not workspace.strip():
+        raise error("--workspace must not be empty")
+    _check_out_dir(out, force)
+    with open_provider(url, ca_file, insecure) as provider:
+        inventory = provider.read_inventory()
+        display_url = provider.display_url
+    files = generate_config(inventory, workspace, url=display_url)
+    _write(out, files)
+    skipped = len(left_out(inventory, workspace))
+    kept = len(inventory.vms) - skipped
+    note = f", {skipped} left out (see the comments)" if skipped else ""
+    print(f"Wrote {', '.join(files)} into {out}: {kept} VM(s){note}. Next: vcplan plan {out}")
+    return 0

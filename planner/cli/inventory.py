@@ -1,0 +1,46 @@
+"""`vcplan inventory`: every VM in the URL's scope, as a table or JSON."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from planner.cli.options import CaFileOpt, InsecureOpt, UrlOpt
+
+
+class InventoryFormat(enum.Enum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def inventory(
+    url: UrlOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+    output_format: Annotated[
+        InventoryFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = InventoryFormat.TABLE,
+) -> None:
+    """List every VM in the URL's scope: all datacenters, or one datacenter, cluster or host.
+
+    Example: vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A
+    """
+    import json
+
+    from planner.cli.connect import open_provider
+    from planner.report.inventory import inventory_record, inventory_table
+
+    with open_provider(url, ca_file, insecure) as provider:
+        inv = provider.read_inventory()
+    vms = list(inv.vms)
+    if output_format is InventoryFormat.JSON:
+        print(json.dumps([inventory_record(vm) for vm in vms], indent=2))
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if not console.is_terminal:  # piped: never truncate names to 80 columns
+            console = Console(width=1000)
+        console.print(inventory_table(vms))

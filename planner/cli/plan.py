@@ -1,0 +1,125 @@
+"""`vcplan plan` and `vcplan show`: read vCenter, diff, render. Read-only."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from planner.cli.options import (
+    CaFileOpt,
+    DirArg,
+    InsecureOpt,
+    TargetOpt,
+    UrlOpt,
+    VarFileOpt,
+    VarOpt,
+)
+
+if TYPE_CHECKING:
+    from planner.model.plan import Plan
+
+
+class PlanFormat(enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+FormatOpt = Annotated[
+    PlanFormat,
+    typer.Option("--format", "-f", help="text (coloured on a terminal), json or markdown."),
+]
+
+
+def print_plan(plan: Plan, output_format: PlanFormat) -> None:
+    from planner.plan.files import plan_to_json
+    from planner.report.plan import plan_text, render_markdown, render_text
+
+    if output_format is PlanFormat.JSON:
+        sys.stdout.write(plan_to_json(plan))
+    elif output_format is PlanFormat.MARKDOWN:
+        sys.stdout.write(render_markdown(plan))
+    else:
+        from rich.console import Console
+
+        console = Console(soft_wrap=True)
+        if console.is_terminal:
+            console.print(plan_text(plan))
+        else:  # pipes, CI logs: the same text without rich's rendering cost
+            sys.stdout.write(render_text(plan) + "\n")
+
+
+def make_plan(
+    directory: Path,
+    var: list[str] | None,
+    var_file: list[Path] | None,
+    targets: list[str] | None,
+    url: str | None,
+    ca_file: Path | None,
+    insecure: bool,
+) -> Plan:
+    """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
+    from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.config import load_config
+    from planner.plan.diff import plan_changes
+
+    config = load_config(directory, list(var or []), list(var_file or []))
+    with open_provider(url, ca_file, insecure, config.vcenter) as provider:
+        inventory = provider.read_inventory()
+        keep_for_the_run()
+        return plan_changes(config, inventory, provider.display_url, list(targets or []))
+
+
+def plan(
+    directory: DirArg = Path("."),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `vcplan apply FILE`."),
+    ] = None,
+    output_format: FormatOpt = PlanFormat.TEXT,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
+    ] = False,
+    target: TargetOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    url: UrlOpt = None,
+    ca_file: CaFileOpt = None,
+    insecure: InsecureOpt = False,
+) -> int:
+    """Show what apply would change in vCenter. Reads only; changes nothing.
+
+    Examples: vcplan plan examples/fleet --var-file staging.vars.hcl;
+    vcplan plan . --out web.plan --target 'DC0/web-*'
+    """
+    from planner.plan.files import save_plan
+
+    result = make_plan(directory, var, var_file, target, url, ca_file, insecure)
+    if out is not None:
+        save_plan(result, out)
+    print_plan(result, output_format)
+    if out is not None:
+        print(
+            f"\nSaved the plan to {out}; apply exactly it with: vcplan apply {out}", file=sys.stderr
+        )
+    return 2 if detailed_exitcode and result.has_changes else 0
+
+
+def show(
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLANFILE", help="A plan saved by `vcplan plan --out`.")
+    ],
+    output_format: FormatOpt = PlanFormat.TEXT,
+) -> None:
+    """Render a saved plan, offline.
+
+    Example: vcplan show web.plan --format markdown > comment.md
+    """
+    from planner.plan.files import load_plan
+
+    print_plan(load_plan(plan_file), output_format)

@@ -1,0 +1,157 @@
+"""Where to connect and how (docs/connecting.md): URL forms, where URL/user/password/CA come from.
+
+Pure: takes the flags, the environment and the config's vcenter block, returns an Endpoint or
+raises a DiagnosticError saying what to fix. The password itself is never part of an Endpoint's
+printable fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from planner.model import Scope, VCenterSettings
+from planner.model.diagnostics import error
+
+DEFAULT_PORT = 443
+ESX_DATACENTER = "ha-datacenter"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUrl:
+    kind: str  # "vpx" (vCenter) or "esx" (standalone host)
+    host: str
+    port: int
+    user: str | None
+    scope: Scope
+    has_password: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Everything needed to log in. `display_url` is safe to print and to store in a plan."""
+
+    kind: str
+    host: str
+    port: int
+    user: str
+    scope: Scope
+    ca_file: str | None
+    insecure: bool
+    password: str = field(repr=False)
+
+    @property
+    def display_url(self) -> str:
+        port = "" if self.port == DEFAULT_PORT else f":{self.port}"
+        path = "/".join(
+            p for p in (self.scope.datacenter, self.scope.cluster, self.scope.host) if p
+        )
+        return f"{self.kind}://{self.host}{port}" + (f"/{path}" if path else "")
+
+
+def parse_url(url: str) -> ParsedUrl:
+    """Parse the three URL forms; a password in the URL is reported by the caller, not kept."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("vpx", "esx", "https"):
+        raise error(
+            f"unsupported URL {_redact(url)!r}",
+            hint="use vpx://vcenter[/datacenter[/cluster[/host]]], esx://host or https://host/sdk",
+        )
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        raise error(f"invalid port in URL {_redact(url)!r}") from None
+    if not parts.hostname:
+        raise error(f"URL {_redact(url)!r} names no host", hint="e.g. vpx://vc.example.com")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if scheme == "https":
+        if segments not in ([], ["sdk"]):
+            raise error(f"an https URL must end in /sdk (got {_redact(url)!r})")
+        segments = []
+    if scheme == "esx" and segments:
+        raise error(
+            f"an esx:// URL takes no path (got {_redact(url)!r})",
+            hint=f"a standalone host's one datacenter is {ESX_DATACENTER}",
+        )
+    if len(segments) > 3:
+        raise error(f"URL path has more than datacenter/cluster/host: {_redact(url)!r}")
+    scope = Scope(*(segments + [None] * (3 - len(segments))))  # type: ignore[arg-type]
+    if scheme == "esx":
+        scope = Scope(datacenter=ESX_DATACENTER)
+    return ParsedUrl(
+        kind="esx" if scheme == "esx" else "vpx",
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        scope=scope,
+        has_password=parts.password is not None,
+    )
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, so that even an error about it never shows it."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def resolve_endpoint(
+    url: str | None,
+    ca_file: str | None,
+    insecure: bool,
+    settings: VCenterSettings | None,
+    env: Mapping[str, str],
+    prompt_password: Callable[[str], str] | None,
+) -> Endpoint:
+    """The documented precedence (docs/connecting.md): flag, then environment, then the
+    config's vcenter block."""
+    settings = settings or VCenterSettings()
+    where = f" ({settings.pos})" if settings.pos else ""
+    chosen = url or env.get("VCPLAN_URL") or settings.url
+    if not chosen:
+        raise error(
+            "no vCenter URL given",
+            hint="pass --url vpx://vcenter, set VCPLAN_URL, or add vcenter { url = ... }",
+        )
+    source = "--url" if url else ("VCPLAN_URL" if env.get("VCPLAN_URL") else f"the config{where}")
+    parsed = parse_url(chosen)
+    if parsed.has_password:
+        raise error(
+            f"a password is not accepted in the URL (from {source})",
+            hint="remove it from the URL and set VCPLAN_PASSWORD, or type it at the prompt",
+        )
+    user = parsed.user or env.get("VCPLAN_USER") or settings.user
+    if not user:
+        raise error(
+            "no user name given",
+            hint="put it in the URL (vpx://user@vcenter), set VCPLAN_USER, "
+            "or vcenter { user = ... }",
+        )
+    password = env.get("VCPLAN_PASSWORD")
+    if password is None:
+        if prompt_password is None:
+            raise error(
+                "no password given and no terminal to ask for one",
+                hint="set VCPLAN_PASSWORD",
+            )
+        password = prompt_password(f"Password for {user}@{parsed.host}")
+    insecure_final = insecure or _truthy(env.get("VCPLAN_INSECURE")) or bool(settings.insecure)
+    return Endpoint(
+        kind=parsed.kind,
+        host=parsed.host,
+        port=parsed.port,
+        user=user,
+        scope=parsed.scope,
+        ca_file=ca_file or env.get("VCPLAN_CA_FILE") or settings.ca_file,
+        insecure=insecure_final,
+        password=password,
+    )

@@ -1,0 +1,257 @@
+"""Live VMs -> a configuration whose plan is nothing but adoption (docs/generate.md).
+
+Takes the Inventory read from vCenter and returns file name -> HCL text in `vcplan fmt`'s layout:
+`vcplan.hcl` (the workspace, and the URL when given) and one file per datacenter. Every value
+written is the live value exactly as planner/attributes.py compares it. Pure: must not import
+pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from planner.config.check import MAX_CPUS, MAX_DISK_GB, MAX_MEMORY_MB
+from planner.config.fmt import format_source
+from planner.model import MARKER_PREFIX, Inventory, LiveVM
+
+SETTINGS_FILE = "vcplan.hcl"
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endif", "endfor", "else"})
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_string(value: str) -> str:
+    """A quoted HCL string that evaluates to exactly `value`: escapes, and `${`/`%{` doubled so
+    no template is interpolated (labels are templates too)."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + _TEMPLATE_START.sub(_literal_template_start, "".join(out)) + '"'
+
+
+_TEMPLATE_START = re.compile(r"[$%]+(?=\{)")
+_SIMPLE_TEMPLATE_BODY = re.compile(r'\{[^}$%"\\{]*\}')
+
+
+def _literal_template_start(match: re.Match[str]) -> str:
+    """`${`/`%{` as literal text. python-hcl2 only accepts `$${`/`%%{` when a `}` closes them
+    (and a run like `$${` would swallow the next escape), so those become an interpolation of
+    the literal characters instead: `${"$"}{`."""
+    run = match.group(0)
+    if len(run) == 1 and _SIMPLE_TEMPLATE_BODY.match(match.string, match.end()):
+        return run * 2
+    return '${"' + run + '"}'
+
+
+def _key(name: str) -> str:
+    return name if _IDENT.match(name) and name not in _KEYWORDS else hcl_string(name)
+
+
+def _safe_name(name: str) -> str:
+    """An identifier-like label or file stem: letters, digits, `_` and `-`, not starting with a
+    digit or `-`."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")
+    if not safe:
+        return "_"
+    return safe if safe[0].isalpha() or safe[0] == "_" else f"_{safe}"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    """`base`, or `base_2`, `base_3`... not in `taken` (compared case-insensitively: labels and
+    file names must not collide on case-insensitive file systems either)."""
+    candidate, n = base, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{base}_{n}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+@dataclass(frozen=True, slots=True)
+class _Container:
+    """Where a VM block goes: a cluster, or a standalone host (cluster None)."""
+
+    cluster: str | None
+    host: str | None
+
+    def sort_key(self) -> tuple[int, str]:
+        return (0, self.cluster or "") if self.cluster is not None else (1, self.host or "")
+
+    def header(self) -> str:
+        if self.cluster is not None:
+            return f"cluster {hcl_string(self.cluster)} {{"
+        return f"host {hcl_string(self.host or '')} {{"
+
+
+def _skip_reason(vm: LiveVM, workspace: str, sharing_its_name: int) -> str | None:
+    if vm.template:
+        return "a template: vcplan manages VMs; name it in a VM's template attribute to clone it"
+    if sharing_its_name > 1:
+        return (
+            f"{sharing_its_name} VMs and templates of this datacenter share this name, and a "
+            "VM's identity is its name; rename them in vCenter, then generate again"
+        )
+    if vm.workspace not in (None, workspace):
+        return f"belongs to workspace {hcl_string(vm.workspace)}; it stays that workspace's"
+    if not vm.name.strip() or len(vm.name) > 80:
+        return "its name is empty or longer than vCenter's 80 characters"
+    return None
+
+
+def _whole(value: int, low: int, high: int) -> bool:
+    return low <= value <= high
+
+
+def _vm_lines(vm: LiveVM, label: str, inventory: Inventory, pin_host: bool) -> list[str]:
+    """One vm block. A value the language would refuse (vcsim and old VMs have some) is left
+    out, so unmanaged, with a comment saying why."""
+    notes: list[str] = []
+    attrs: list[str] = []
+    if label != vm.name:
+        attrs.append(f"name = {hcl_string(vm.name)}")
+    if pin_host:
+        attrs.append(f"host = {hcl_string(vm.host)}")
+    cpus_ok = _whole(vm.cpus, 1, MAX_CPUS)
+    if cpus_ok:
+        attrs.append(f"cpus = {vm.cpus}")
+    else:
+        notes.append(f"cpus = {vm.cpus} is outside 1..{MAX_CPUS}: not managed")
+    if cpus_ok and _whole(vm.cores_per_socket, 1, MAX_CPUS) and vm.cpus % vm.cores_per_socket == 0:
+        attrs.append(f"cores_per_socket = {vm.cores_per_socket}")
+    else:
+        notes.append(f"cores_per_socket = {vm.cores_per_socket} does not divide cpus: not managed")
+    if _whole(vm.memory_mb, 4, MAX_MEMORY_MB) and vm.memory_mb % 4 == 0:
+        attrs.append(f"memory_mb = {vm.memory_mb}")
+    else:
+        notes.append(f"memory_mb = {vm.memory_mb} is not a multiple of 4 MB: not managed")
+    attrs.append(f"power = {hcl_string(vm.power.value)}")
+    if vm.folder and all(part.strip() for part in vm.folder.split("/")):
+        attrs.append(f"folder = {hcl_string(vm.folder)}")
+    owner = vm.cluster if vm.cluster is not None else vm.host
+    if vm.resource_pool and vm.resource_pool in inventory.resource_pools.get(
+        (vm.datacenter, owner), frozenset()
+    ):
+        attrs.append(f"resource_pool = {hcl_string(vm.resource_pool)}")
+    if vm.annotation:
+        attrs.append(f"annotation = {hcl_string(vm.annotation)}")
+    custom = {k: v for k, v in vm.attributes.items() if not k.startswith(MARKER_PREFIX)}
+    blocks: list[list[str]] = []
+    if all(_whole(d.size_gb, 1, MAX_DISK_GB) for d in vm.disks):
+        blocks += [["disk {", f"size_gb = {d.size_gb}", "}"] for d in vm.disks]
+    else:
+        notes.append("a disk's size is outside what the language accepts: disks not managed")
+    networks = inventory.networks.get(vm.datacenter, frozenset())
+    if all(n.network.strip() and n.network in networks for n in vm.nics):
+        blocks += [
+            ["network_interface {", f"network = {hcl_string(n.network)}", "}"] for n in vm.nics
+        ]
+    else:
+        notes.append("a network adapter has no known network: network interfaces not managed")
+    lines = [f"# {note}" for note in notes]
+    lines.append(f"vm {hcl_string(label)} {{")
+    lines += attrs
+    if custom:
+        lines.append("attributes = {")
+        lines += [f"{_key(k)} = {hcl_string(v)}" for k, v in sorted(custom.items())]
+        lines.append("}")
+    for block in blocks:
+        lines.append("")
+        lines += block
+    lines.append("}")
+    return lines
+
+
+def _container_of(vm: LiveVM) -> _Container:
+    if vm.cluster is not None:
+        return _Container(vm.cluster, None)
+    return _Container(None, vm.host)
+
+
+def left_out(inventory: Inventory, workspace: str) -> dict[str, str]:
+    """moref -> why generate leaves that VM out (a template, another workspace's, a name shared
+    in its datacenter...); every other VM gets a block."""
+    names = Counter((vm.datacenter, vm.name) for vm in inventory.vms)
+    reasons = {}
+    for vm in inventory.vms:
+        reason = _skip_reason(vm, workspace, names[(vm.datacenter, vm.name)])
+        if reason is not None:
+            reasons[vm.moref] = reason
+    return reasons
+
+
+def _datacenter_text(
+    dc: str, vms: Iterable[LiveVM], inventory: Inventory, reasons: dict[str, str]
+) -> str:
+    vms = sorted(vms, key=lambda v: (v.name, v.moref))
+    # A URL scoped to one host of a cluster reads only that host's VMs; `plan` with that URL
+    # needs them pinned there, or they would fall outside its scope.
+    pin_host = inventory.scope.host is not None
+    by_container: dict[_Container, list[list[str]]] = {}
+    skipped: dict[_Container, list[str]] = {}
+    labels: set[str] = set()
+    for vm in vms:
+        container = _container_of(vm)
+        by_container.setdefault(container, [])
+        reason = reasons.get(vm.moref)
+        if reason is not None:
+            skipped.setdefault(container, []).append(f"# skipped {hcl_string(vm.name)}: {reason}")
+            continue
+        label = _unique(_safe_name(vm.name), labels)
+        pinned = pin_host and vm.cluster is not None
+        by_container[container].append(_vm_lines(vm, label, inventory, pinned))
+    lines = [
+        f"# Generated by `vcplan generate` from the live VMs of datacenter {hcl_string(dc)}.",
+        f"datacenter {hcl_string(dc)} {{",
+    ]
+    for n, container in enumerate(sorted(by_container, key=_Container.sort_key)):
+        if n:
+            lines.append("")
+        lines.append(container.header())
+        lines += skipped.get(container, [])
+        for i, block in enumerate(by_container[container]):
+            if i or skipped.get(container):
+                lines.append("")
+            lines += block
+        lines.append("}")
+    lines.append("}")
+    return format_source("\n".join(lines) + "\n")
+
+
+def _settings_text(workspace: str, url: str | None) -> str:
+    lines = [
+        "# Generated by `vcplan generate`. `vcplan plan` on this directory adopts these VMs:",
+        "# it only marks them as this workspace's. Review the files, then plan and apply.",
+        "vcplan {",
+        f"workspace = {hcl_string(workspace)}",
+        "}",
+    ]
+    if url:
+        lines += ["", "vcenter {", f"url = {hcl_string(url)}", "}"]
+    return format_source("\n".join(lines) + "\n")
+
+
+def generate_config(inventory: Inventory, workspace: str, url: str | None = None) -> dict[str, str]:
+    """File name -> HCL text for every VM of the inventory; templates, VMs of another workspace
+    and VMs whose name is not unique in their datacenter are left out with a comment saying why.
+    `url` (no credential in it) goes into a vcenter block, so `plan` reads the same scope."""
+    if url and inventory.is_esx:  # an esx:// URL takes no path, though a plan shows one
+        url = url.split("://", 1)[0] + "://" + url.split("://", 1)[-1].split("/", 1)[0]
+    files = {SETTINGS_FILE: _settings_text(workspace, url)}
+    taken = {SETTINGS_FILE.removesuffix(".hcl").lower()}
+    by_dc: dict[str, list[LiveVM]] = {}
+    for vm in inventory.vms:
+        by_dc.setdefault(vm.datacenter, []).append(vm)
+    reasons = left_out(inventory, workspace)
+    for dc in sorted(by_dc):
+        stem = _unique(_safe_name(dc), taken)
+        files[f"{stem}.hcl"] = _datacenter_text(dc, by_dc[dc], inventory, reasons)
+    return files

@@ -1,0 +1,37 @@
+"""The model: plain frozen dataclasses and enums that every stage shares, and the attribute table.
+
+Imports nothing of ours outside this package, and nothing of pyVmomi, rich or typer.
+"""
+
+from planner.model.config import Container, DesiredConfig, VCenterSettings
+from planner.model.inventory import ClusterInfo, HostInfo, Inventory, Scope
+from planner.model.vm import (
+    MARKER_PREFIX,
+    PREVENT_DESTROY_MARKER,
+    WORKSPACE_MARKER,
+    DesiredVM,
+    Disk,
+    LiveVM,
+    Nic,
+    Pos,
+    Power,
+)
+
+__all__ = [
+    "MARKER_PREFIX",
+    "PREVENT_DESTROY_MARKER",
+    "WORKSPACE_MARKER",
+    "ClusterInfo",
+    "Container",
+    "DesiredConfig",
+    "DesiredVM",
+    "Disk",
+    "HostInfo",
+    "Inventory",
+    "LiveVM",
+    "Nic",
+    "Pos",
+    "Power",
+    "Scope",
+    "VCenterSettings",
+]

@@ -1,0 +1,75 @@
+"""Plans: the changes a diff proposes, as plain data that round-trips through JSON
+(docs/plan-format.md).
+
+The executor acts only on a Plan, never on the configuration. Must not import pyVmomi or rich.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+class Action(enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "noop"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeChange:
+    attribute: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class VMChange:
+    """One VM's change. `before`/`after` use the configuration's attribute names; `reason` is
+    for humans only and must never drive a decision."""
+
+    address: str  # "<datacenter>/<name>"
+    action: Action
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    diffs: tuple[AttributeChange, ...] = ()
+    restart: bool = False
+    moves: bool = False
+    fingerprint: str | None = None  # of the live state planned against (None on create)
+    moref: str | None = None  # the live VM acted on (None on create)
+    depends_on: tuple[str, ...] = ()  # addresses
+    reason: str = ""
+
+    @property
+    def datacenter(self) -> str:
+        return self.address.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.split("/", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    workspace: str
+    url: str  # never carries a credential
+    created_at: str  # ISO 8601, UTC
+    changes: tuple[VMChange, ...]
+    config_hash: str = ""
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.NOOP for c in self.changes)

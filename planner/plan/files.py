@@ -1,0 +1,100 @@
+"""Plans to and from JSON (docs/plan-format.md). A saved plan is what apply executes.
+
+The same document is `vcplan plan --format json` and the `--out` file, so scripts and apply read
+one format. Must not import pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from planner.model.diagnostics import error
+from planner.model.plan import FORMAT_VERSION, Action, AttributeChange, Plan, VMChange
+
+
+def change_to_dict(change: VMChange) -> dict[str, Any]:
+    return {
+        "address": change.address,
+        "action": change.action.value,
+        "before": dict(change.before) if change.before is not None else None,
+        "after": dict(change.after) if change.after is not None else None,
+        "diffs": [
+            {"attribute": d.attribute, "before": d.before, "after": d.after} for d in change.diffs
+        ],
+        "restart": change.restart,
+        "moves": change.moves,
+        "fingerprint": change.fingerprint,
+        "moref": change.moref,
+        "depends_on": list(change.depends_on),
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": plan.format_version,
+        "workspace": plan.workspace,
+        "url": plan.url,
+        "created_at": plan.created_at,
+        "config_hash": plan.config_hash,
+        "summary": plan.summary,
+        "changes": [change_to_dict(c) for c in plan.changes],
+    }
+
+
+def plan_to_json(plan: Plan) -> str:
+    """One line, like `terraform show -json`: the C encoder does not indent, and a fleet's plan
+    is megabytes (bench/plan.py). `jq .` shows it indented."""
+    return json.dumps(plan_to_dict(plan)) + "\n"
+
+
+def _change(raw: dict[str, Any]) -> VMChange:
+    return VMChange(
+        address=raw["address"],
+        action=Action(raw["action"]),
+        before=raw.get("before"),
+        after=raw.get("after"),
+        diffs=tuple(AttributeChange(d["attribute"], d["before"], d["after"]) for d in raw["diffs"]),
+        restart=bool(raw.get("restart", False)),
+        moves=bool(raw.get("moves", False)),
+        fingerprint=raw.get("fingerprint"),
+        moref=raw.get("moref"),
+        depends_on=tuple(raw.get("depends_on", ())),
+    )
+
+
+def plan_from_dict(raw: dict[str, Any]) -> Plan:
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"format_version {raw.get('format_version')!r}; this vcplan reads {FORMAT_VERSION}"
+        )
+    return Plan(
+        workspace=raw["workspace"],
+        url=raw["url"],
+        created_at=raw["created_at"],
+        changes=tuple(_change(c) for c in raw["changes"]),
+        config_hash=raw.get("config_hash", ""),
+    )
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    path.write_text(plan_to_json(plan))
+
+
+def load_plan(path: Path) -> Plan:
+    """A saved plan, or one clear error naming the file."""
+    try:
+        raw = json.loads(path.read_text())
+        return plan_from_dict(raw)
+    except OSError as exc:
+        raise error(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise error(
+            f"{path}:{exc.lineno}:{exc.colno}: not a vcplan plan (invalid JSON: {exc.msg})",
+            hint="save one with `vcplan plan --out FILE`",
+        ) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise error(
+            f"{path}: not a vcplan plan ({exc})", hint="save one with `vcplan plan --out FILE`"
+        ) from None

@@ -1,0 +1,46 @@
+"""Inventories for people and programs: a rich table, or JSON records in a fixed field order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from planner.model import LiveVM
+
+
+def inventory_record(vm: LiveVM) -> dict[str, Any]:
+    """The JSON record of one VM, with the documented fields in their order."""
+    return {
+        "datacenter": vm.datacenter,
+        "cluster": vm.cluster,
+        "host": vm.host,
+        "name": vm.name,
+        "power": vm.power.value,
+        "cpus": vm.cpus,
+        "memory_mb": vm.memory_mb,
+        "folder": vm.folder,
+        "workspace": vm.workspace,
+    }
+
+
+def inventory_table(vms: list[LiveVM]) -> Table:
+    table = Table(title=f"{len(vms)} VMs", title_justify="left")
+    for column in ("datacenter", "cluster", "host", "name", "power", "cpus", "memory_mb"):
+        table.add_column(column, justify="right" if column in ("cpus", "memory_mb") else "left")
+    table.add_column("folder")
+    table.add_column("workspace")
+    power_style = {"on": "green", "off": "red", "suspended": "yellow"}
+    for vm in vms:
+        table.add_row(
+            vm.datacenter,
+            vm.cluster or "-",
+            vm.host,
+            vm.name,
+            f"[{power_style[vm.power.value]}]{vm.power.value}[/]",
+            str(vm.cpus),
+            str(vm.memory_mb),
+            vm.folder or "/",
+            vm.workspace or "-",
+        )
+    return table

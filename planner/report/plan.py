@@ -1,0 +1,220 @@
+"""Plans for people: text like Terraform's (`+`/`~`/`-`, `cpus: 1 → 2`), and markdown for a pull
+request comment. JSON is planner.plan.files's. Rich builds the coloured text; the same text, plain,
+is what pipes and tests see.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from planner.model.plan import Action, Plan, VMChange
+
+SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
+STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: ""}
+VERB = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.DELETE: "will be deleted",
+    Action.NOOP: "is unchanged",
+}
+# What a create shows, in this order (None values are left out: vCenter's choice).
+SHOWN_ON_CREATE = (
+    "cluster",
+    "host",
+    "resource_pool",
+    "datastore",
+    "folder",
+    "template",
+    "cpus",
+    "cores_per_socket",
+    "memory_mb",
+    "power",
+    "annotation",
+    "attributes",
+    "disk",
+    "network_interface",
+    "depends_on",
+    "prevent_destroy",
+)
+SHOWN_ON_DELETE = ("cluster", "host", "folder", "cpus", "memory_mb", "power")
+
+
+def format_value(attribute: str, value: Any) -> str:
+    """One value the way a reviewer reads it: `40 GB, 60 GB`, `"VM Network"`, `(none)`."""
+    if value is None:
+        return "(none)"
+    if attribute == "disk":
+        return ", ".join(f"{d['size_gb']} GB" for d in value) or "(no disks)"
+    if attribute == "network_interface":
+        return ", ".join(json.dumps(n["network"]) for n in value) or "(no NICs)"
+    if attribute == "attributes" and isinstance(value, Mapping):
+        inner = ", ".join(f"{k} = {format_value('', v)}" for k, v in sorted(value.items()))
+        return "{ " + inner + " }" if inner else "{}"
+    if attribute == "depends_on":
+        return ", ".join(value) or "(none)"
+    if attribute == "folder" and value == "":
+        return '"/"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    if not plan.has_changes:
+        return f"No changes. vCenter matches the configuration ({counts['noop']} VMs unchanged)."
+    return (
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['delete']} to delete, {counts['noop']} unchanged."
+    )
+
+
+def _flags(change: VMChange) -> list[str]:
+    flags = []
+    if change.restart:
+        flags.append("restart")
+    if change.moves:
+        flags.append("moves")
+    return flags
+
+
+def attribute_lines(change: VMChange) -> list[tuple[str, str]]:
+    """(attribute, "before → after" or value) for one change."""
+    if change.action is Action.CREATE:
+        after = change.after or {}
+        return [
+            (key, format_value(key, after[key]))
+            for key in SHOWN_ON_CREATE
+            if after.get(key) not in (None, [], False)
+        ]
+    if change.action is Action.DELETE:
+        before = change.before or {}
+        return [
+            (key, format_value(key, before[key]))
+            for key in SHOWN_ON_DELETE
+            if before.get(key) is not None
+        ]
+    return [
+        (
+            d.attribute,
+            f"{format_value(d.attribute, d.before)} → {format_value(d.attribute, d.after)}",
+        )
+        for d in change.diffs
+    ]
+
+
+Piece = tuple[str, str]  # (text, rich style; "" for none)
+
+
+def _change_pieces(change: VMChange) -> list[Piece]:
+    style = STYLE[change.action]
+    pieces = [
+        (f"  {SYMBOL[change.action]} {change.address}", f"bold {style}"),
+        (f" {VERB[change.action]}", ""),
+    ]
+    pieces += [(f"  [{flag}]", "bold magenta") for flag in _flags(change)]
+    lines = attribute_lines(change)
+    width = max((len(name) for name, _ in lines), default=0)
+    for name, value in lines:
+        pieces += [("\n      ", ""), (f"{name + ':':<{width + 1}} ", style), (value, "")]
+    if change.restart:
+        pieces += [
+            ("\n      ", ""),
+            ("(power cycle: CPU/memory change on a running VM without hot-add)", "dim"),
+        ]
+    return pieces
+
+
+def plan_pieces(plan: Plan) -> list[Piece]:
+    """The whole plan as styled pieces: plain text is their concatenation, so pipes and logs
+    skip rich's rendering (the bulk of the time on a fleet, bench/plan.py)."""
+    pieces = [(f'Workspace "{plan.workspace}" at {plan.url or "(no URL)"}\n', "bold")]
+    changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    if changes:
+        pieces.append(("\nvcplan will perform the following actions:\n\n", ""))
+        for change in changes:
+            pieces += _change_pieces(change)
+            pieces.append(("\n\n", ""))
+    else:
+        pieces.append(("\n", ""))
+    pieces.append((summary_line(plan), "bold"))
+    return pieces
+
+
+def plan_text(plan: Plan) -> Text:
+    """The whole plan as rich Text, for a terminal."""
+    return Text.assemble(*plan_pieces(plan))
+
+
+def render_text(plan: Plan, color: bool = False) -> str:
+    if not color:
+        return "".join(text for text, _style in plan_pieces(plan)).rstrip("\n")
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=10_000)
+    console.print(plan_text(plan), soft_wrap=True)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_rows(changes: Iterable[VMChange]) -> list[str]:
+    rows = []
+    for change in changes:
+        details = "; ".join(f"{n}: {v}" for n, v in attribute_lines(change))
+        if change.action is Action.CREATE:
+            details = ""
+        rows.append(
+            f"| {SYMBOL[change.action].strip() or '·'} | `{_md_cell(change.address)}` "
+            f"| {change.action.value} | {_md_cell(details)} "
+            f"| {'yes' if change.restart else ''} | {'yes' if change.moves else ''} |"
+        )
+    return rows
+
+
+def _diff_lines(changes: Iterable[VMChange]) -> list[str]:
+    """Lines for a diff code block: GitHub colours those starting with + and -."""
+    lines = []
+    for change in changes:
+        mark = SYMBOL[change.action] if change.action is not Action.UPDATE else "!"
+        flags = "".join(f"  [{f}]" for f in _flags(change))
+        lines.append(f"{mark} {change.address} {VERB[change.action]}{flags}")
+        for name, value in attribute_lines(change):
+            lines.append(f"{mark}     {name}: {value}".replace("`", "'"))
+    return lines
+
+
+def render_markdown(plan: Plan) -> str:
+    """A pull-request comment: a summary table, then the full plan in a collapsible block."""
+    changes = [c for c in plan.changes if c.action is not Action.NOOP]
+    lines = [
+        f"### vcplan plan for workspace `{_md_cell(plan.workspace)}`",
+        "",
+        f"**{summary_line(plan)}**",
+        "",
+    ]
+    if changes:
+        lines += [
+            "| | VM | action | changes | restart | moves |",
+            "|---|---|---|---|---|---|",
+            *_md_rows(changes),
+            "",
+            "<details><summary>Full plan</summary>",
+            "",
+            "```diff",
+            *_diff_lines(changes),
+            "```",
+            "",
+            "</details>",
+        ]
+    lines += ["", f"<sub>{_md_cell(plan.url)} · planned at {plan.created_at}</sub>"]
+    return "\n".join(lines) + "\n"

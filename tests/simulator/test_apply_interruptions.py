@@ -1,0 +1,79 @@
+"""Apply against a slow simulator: Ctrl-C mid-apply, and a session terminated mid-apply."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.steps import build_steps
+from planner.model import Power
+from planner.report.apply import ApplyReport
+from tests.support.apply import leftover, live_vms, plan, provider_for, run, update
+
+SLOW = [
+    "-dc",
+    "1",
+    "-cluster",
+    "1",
+    "-host",
+    "2",
+    "-standalone-host",
+    "1",
+    "-vm",
+    "2",
+    "-autostart=false",
+    "-method-delay",
+    "PowerOnVM_Task=400",
+]
+
+
+def power_on_all(provider):
+    return plan(*[update(vm, power="on") for vm in live_vms(provider).values()])
+
+
+def test_ctrl_c_starts_no_new_step_waits_for_the_one_in_flight_and_reports(make_vcsim):
+    provider = provider_for(make_vcsim(*SLOW))
+    p = power_on_all(provider)
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    outcome = run(provider, p, parallelism=1)
+    timer.join()
+    report = ApplyReport(outcome.result)
+    applied = [
+        e for e in outcome.final if e.status is StepStatus.APPLIED and e.step.kind.value == "power"
+    ]
+    assert outcome.result.interrupted and report.exit_code == 1
+    assert len(applied) == 1  # the step in flight finished; no other started
+    assert "Interrupted" in report.lines()[0]
+    vms = {vm.address: vm for vm in live_vms(provider).values()}
+    assert [a for a, vm in vms.items() if vm.power is Power.ON] == [applied[0].step.address]
+    # what is left is exactly what was not started: the next apply finishes it
+    assert sorted(leftover(provider, p)) == sorted(
+        f"{a} update: power, workspace" if vm.power is Power.OFF else f"{a} update: workspace"
+        for a, vm in vms.items()
+    )
+    assert ApplyReport(run(provider, p, parallelism=4).result).exit_code == 0
+    assert leftover(provider, p) == []
+    provider.close()
+
+
+def test_expired_session_is_logged_in_again_once_and_the_step_retried(make_vcsim, connect_si):
+    sim = make_vcsim(*SLOW)
+    provider = provider_for(sim)
+    p = power_on_all(provider)
+    admin = connect_si(sim)
+    mine = provider.session.content.sessionManager.currentSession.key
+    second = f"{p.changes[1].address} power"
+
+    def terminate_mid_apply(event: StepEvent) -> None:
+        if event.status is StepStatus.STARTED and event.step.id == second:
+            admin.content.sessionManager.TerminateSession([mine])
+
+    result = Executor(provider, p, build_steps(p), 1, terminate_mid_apply).run()
+    report = ApplyReport(result)
+    assert result.relogins == 1
+    assert report.exit_code == 0, report.lines()
+    assert leftover(provider, p) == []
+    provider.close()
