@@ -17,6 +17,7 @@ from pyVmomi import vim, vmodl
 
 from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Power
+from providers.vsphere.guards import refuse_if_name_taken
 from providers.vsphere.inventory import (
     ESX_EXTRA_PROPERTIES,
     VM_PROPERTIES,
@@ -168,6 +169,7 @@ class Operations:
     def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
         dc = self.datacenter(datacenter)
         folder = self.folder(dc, after.get("folder"))
+        call(refuse_if_name_taken, self.session, folder, name)
         compute, host = self.compute(dc, after)
         pool = self.pool(compute, after.get("resource_pool"))
         datastore = self.datastore(dc, after["datastore"]) if after.get("datastore") else None
