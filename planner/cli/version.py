@@ -7,10 +7,11 @@ and at once.
 from __future__ import annotations
 
 import platform
-from importlib import metadata
 
 
 def _installed(distribution: str) -> str:
+    from importlib import metadata  # only when asked: it costs `vcplan --help` 10 ms
+
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

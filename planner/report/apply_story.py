@@ -248,8 +248,8 @@ class StoryTeller:
         skipped = next((e for e in events if e.status is StepStatus.SKIPPED), None)
         if skipped is not None:
             reason = skip_reason(address, skipped, self.graph, self.final)
-            done = f" after {', '.join(phrases)}" if phrases else ""
-            line = f"{address}: skipped{done}: {reason}"
+            done = f"{', '.join(phrases)}, then skipped the rest" if phrases else "skipped"
+            line = f"{address}: {done}: {reason}"
             return VMStory(address, action, Outcome.SKIPPED, line, elapsed)
         line = f"{address}: {_done_words(change, phrases)} in {seconds(elapsed)}"
         return VMStory(address, action, Outcome.DONE, line, elapsed)

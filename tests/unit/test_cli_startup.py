@@ -1,0 +1,84 @@
+"""The offline commands start fast: `vcplan --help`, `--version`, `validate` and `fmt` load
+neither pyVmomi nor deepdiff nor providers (bench/startup.py measures how fast)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pyVmomi", "pyVim", "deepdiff", "providers")
+
+PROBE = """
+import contextlib, io, json, sys
+from planner.cli.app import app
+from planner.cli.errors import run_guarded
+with contextlib.redirect_stdout(io.StringIO()):
+    code = run_guarded(app, json.loads(sys.argv[1]))
+loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))
+print(json.dumps({"code": code, "loaded": loaded}))
+"""
+
+
+def loaded_after(args: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["version"],
+        ["validate", "examples/quickstart"],
+        ["fmt", "--check", "examples/quickstart"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_offline_command_loads_no_vcenter_code(args):
+    assert loaded_after(args) == {"code": 0, "loaded": []}
+
+
+def complete(words: str, cwd: Path) -> list[str]:
+    """What bash completion offers for the last word, through the installed console script."""
+    env = {"_VCPLAN_COMPLETE": "complete_bash", "COMP_WORDS": words}
+    env["COMP_CWORD"] = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    vcplan = Path(sys.executable).parent / "vcplan"
+    out = subprocess.run(
+        [str(vcplan)], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    ).stdout
+    return out.split()
+
+
+def test_completion_offers_commands_and_options():
+    assert complete("vcplan pl", ROOT) == ["plan"]
+    assert "--target" in complete("vcplan apply --ta", ROOT)
+
+
+def test_completion_offers_the_addresses_of_the_configuration_here():
+    quickstart = ROOT / "examples" / "quickstart"
+    assert complete("vcplan plan --target DC0/qs-w", quickstart) == ["DC0/qs-web-1", "DC0/qs-web-2"]
+
+
+def test_address_completion_is_silent_without_a_configuration(tmp_path):
+    assert complete("vcplan plan --target DC0/", tmp_path) == []
+
+
+def test_show_completion_prints_a_script_for_the_shell():
+    vcplan = Path(sys.executable).parent / "vcplan"
+    out = subprocess.run(
+        [str(vcplan), "--show-completion", "bash"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and "_VCPLAN_COMPLETE" in out.stdout
