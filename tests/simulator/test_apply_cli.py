@@ -288,9 +288,9 @@ def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
     )
     assert proc.stdout is not None
     lines = []
-    for line in proc.stdout:  # plain progress: a line as each VM's work ends
+    for line in proc.stdout:  # plain progress: a line as each VM's work starts
         lines.append(line)
-        if "powered on" in line:
+        if sum(": updating" in seen for seen in lines) == 2:  # one step done, one in flight
             proc.send_signal(signal.SIGINT)
             break
     rest, err = proc.communicate(timeout=60)

@@ -23,7 +23,9 @@ GOLDEN = Path(__file__).parent / "golden"
 def test_demo_apply_tells_the_story_of_three_vms(make_vcsim, run_cli):
     sim = make_vcsim()  # the model `make demo` starts
     # one task at a time, so the lines come in the same order on every run
-    result = run_cli("apply", str(QUICKSTART), "--auto-approve", "--parallelism", "1", env=sim.env())
+    result = run_cli(
+        "apply", str(QUICKSTART), "--auto-approve", "--parallelism", "1", env=sim.env()
+    )
     assert result.code == 0, result.output
     check_golden(GOLDEN / "demo_apply.txt", result.stdout)
 

@@ -50,9 +50,9 @@ def test_every_option_has_a_help_line_and_every_value_a_metavar_a_person_reads()
             label = f"{where} {param.opts[0] if param.opts else param.name}"
             if not param.help:
                 missing.append(f"{label}: no help")
-            if param.param_type_name == "argument" or _takes_a_value(param):
-                if not param.metavar or param.metavar.startswith("<"):
-                    missing.append(f"{label}: metavar {param.metavar!r}")
+            needs_metavar = param.param_type_name == "argument" or _takes_a_value(param)
+            if needs_metavar and (not param.metavar or param.metavar.startswith("<")):
+                missing.append(f"{label}: metavar {param.metavar!r}")
     assert missing == []
 
 

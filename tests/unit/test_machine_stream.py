@@ -43,7 +43,7 @@ def test_apply_summary_counts_vms_by_action_and_lists_failures():
 
 
 def test_plan_json_reports_a_configuration_error_as_an_error_object(tmp_path, capsys):
-    (tmp_path / "main.hcl").write_text('vcplan {\n  workspace = \n}\n')
+    (tmp_path / "main.hcl").write_text("vcplan {\n  workspace = \n}\n")
     assert run_guarded(app, ["plan", str(tmp_path), "--json"]) == 1
     out = capsys.readouterr().out.splitlines()
     record = json.loads(out[-1])
