@@ -1,54 +1,13 @@
-"""The offline commands start fast: `vcplan --help`, `--version`, `validate` and `fmt` load
-neither pyVmomi nor deepdiff nor providers (bench/startup.py measures how fast)."""
+"""The command line in a shell: completion of commands, options and addresses, and colour
+on a terminal turned off by --no-color or NO_COLOR."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("pyVmomi", "pyVim", "deepdiff", "providers")
-
-PROBE = """
-import contextlib, io, json, sys
-from planner.cli.app import app
-from planner.cli.errors import run_guarded
-with contextlib.redirect_stdout(io.StringIO()):
-    code = run_guarded(app, json.loads(sys.argv[1]))
-loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))
-print(json.dumps({"code": code, "loaded": loaded}))
-"""
-
-
-def loaded_after(args: list[str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(HEAVY)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    ).stdout
-    return json.loads(out.splitlines()[-1])
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--help"],
-        ["--version"],
-        ["version"],
-        ["validate", "examples/quickstart"],
-        ["fmt", "--check", "examples/quickstart"],
-    ],
-    ids=lambda a: " ".join(a),
-)
-def test_offline_command_loads_no_vcenter_code(args):
-    assert loaded_after(args) == {"code": 0, "loaded": []}
 
 
 def complete(words: str, cwd: Path) -> list[str]:
