@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,10 @@ class DriftFormat(enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
 
 
 def _color(out: Path | None) -> bool:
@@ -51,6 +56,14 @@ def drift(
             "--detailed-exitcode", help="Exit 2 when there is drift, 0 when there is none."
         ),
     ] = False,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since",
+            help="How far back vCenter's events may explain drift: 30m, 12h, 7d.",
+            metavar="DURATION",
+        ),
+    ] = "7d",
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     url: UrlOpt = None,
@@ -68,20 +81,33 @@ def drift(
     Examples:
       vcplan drift prod/
       vcplan drift prod/ --format html --out drift.html --detailed-exitcode
+      vcplan drift prod/ --since 12h --format json
     """
     from planner.cli.connect import keep_for_the_run, open_provider
     from planner.config import load_config
+    from planner.drift.attribution import attribute_report, parse_since, wanted
     from planner.drift.findings import compute_drift
     from planner.model.diagnostics import error
     from planner.report.drift import RENDERERS, render_text, summary_line
 
+    window = parse_since(since)
     config = load_config(directory, list(var or []), list(var_file or []))
     if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
         raise error(f"cannot write {out}: directory {out.parent} does not exist")
     with open_provider(url, ca_file, insecure, config.vcenter) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
-        report = compute_drift(config, inventory, url=provider.display_url)
+        now = datetime.now(UTC)
+        report = compute_drift(config, inventory, url=provider.display_url, created_at=_stamp(now))
+        morefs, names = wanted(report)
+        read = provider.read_events(now - window, morefs, names)
+        if not read.complete:
+            print(
+                f"warning: more vCenter events within --since {since} than vcplan reads; "
+                "the oldest ones explain the findings (narrow --since for the latest)",
+                file=sys.stderr,
+            )
+        report = attribute_report(report, read.events, now, window)
     if output_format is DriftFormat.TEXT:
         text = render_text(report, color=_color(out))
     else:

@@ -6,8 +6,11 @@ by providers/vsphere/operations.py.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from planner.config.endpoint import Endpoint
 from planner.model import Inventory
+from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import ExecutorMixin
 from providers.vsphere.session import Session
@@ -28,6 +31,12 @@ class VSphereProvider(ExecutorMixin):  # ExecutorMixin: planner.apply.provider.P
 
     def read_inventory(self) -> Inventory:
         return read_inventory(self.session, self.endpoint.scope)
+
+    def read_events(
+        self, since: datetime, morefs: frozenset[str], names: frozenset[tuple[str, str]]
+    ) -> EventRead:
+        """The events that can explain drift of these VMs (providers/vsphere/events.py)."""
+        return read_events(self.session, since, morefs, names)
 
     def close(self) -> None:
         self.session.close()

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from planner.drift.findings import (
+    AttributeDrift,
     DriftedVM,
     DriftReport,
     MissingVM,
@@ -83,18 +85,61 @@ def ownership(item: DriftedVM, workspace: str) -> str:
     return ""
 
 
-def details(finding: Finding, workspace: str) -> list[str]:
+def _parse(stamp: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+
+
+def age(then: str | None, now: str | None) -> str:
+    """`2 h ago`: how long before the report an event happened."""
+    start, end = _parse(then), _parse(now)
+    if start is None:
+        return ""
+    if end is None:
+        return f"at {then}"
+    seconds = max(0, int((end - start).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds // 60} min ago"
+
+
+def changed(item: AttributeDrift | MissingVM | UnmanagedVM, now: str | None) -> str:
+    """`changed by alice@vsphere.local 2 h ago (Reconfigured web on ...)`, or "" when no event
+    explains the finding."""
+    if item.changed_at is None:
+        return ""
+    who = f" by {item.changed_by}" if item.changed_by else ""
+    message = f" ({item.event})" if item.event else ""
+    return f"changed{who} {age(item.changed_at, now)}{message}"
+
+
+def _drifted_attribute(drift: AttributeDrift, now: str) -> str:
+    expected, actual = show_value(drift.expected), show_value(drift.actual)
+    line = f"{drift.attribute}: expected {expected}, actual {actual}"
+    why = changed(drift, now)
+    return f"{line}; {why}" if why else line
+
+
+def details(finding: Finding, report: DriftReport) -> list[str]:
     """The facts of one finding as short sentences, shared by the text, markdown and html."""
     item = finding.item
+    now = report.created_at
     if isinstance(item, DriftedVM):
-        lines = [
-            f"{a.attribute}: expected {show_value(a.expected)}, actual {show_value(a.actual)}"
-            for a in item.attributes
-        ]
-        owner = ownership(item, workspace)
+        lines = [_drifted_attribute(a, now) for a in item.attributes]
+        owner = ownership(item, report.workspace)
         return lines + ([owner] if owner else []) + list(item.notes)
     if isinstance(item, MissingVM):
-        return [f"declared at {item.declared_at}"] + ([item.note] if item.note else [])
+        why = changed(item, now)
+        return (
+            [f"declared at {item.declared_at}"]
+            + ([item.note] if item.note else [])
+            + ([why] if why else [])
+        )
     if isinstance(item, UndeclaredVM):
         lines = [f"power {item.power}"]
         if item.prevent_destroy:
@@ -106,7 +151,8 @@ def details(finding: Finding, workspace: str) -> list[str]:
     )
     if item.template:
         lines.append("a template")
-    return lines
+    why = changed(item, now)
+    return lines + ([why] if why else [])
 
 
 def summary_line(report: DriftReport) -> str:

@@ -68,7 +68,7 @@ def _html_datacenter(report: DriftReport, dc: str) -> list[str]:
         "<tbody>",
     ]
     for finding in findings(report, dc):
-        facts = "".join(f"<li>{html_text(f)}</li>" for f in details(finding, report.workspace))
+        facts = "".join(f"<li>{html_text(f)}</li>" for f in details(finding, report))
         out.append(
             f'<tr><td><span class="badge {finding.category}">{TITLES[finding.category]}</span>'
             f"</td><td><code>{html_text(finding.item.name)}</code></td>"

@@ -34,7 +34,7 @@ def render_markdown(report: DriftReport) -> str:
         lines += ["", f"### Datacenter {markdown_text(dc)}", ""]
         lines += ["| finding | VM | cluster / host | details |", "| --- | --- | --- | --- |"]
         for finding in findings(report, dc):
-            facts = "<br>".join(markdown_text(f) for f in details(finding, report.workspace))
+            facts = "<br>".join(markdown_text(f) for f in details(finding, report))
             lines.append(
                 f"| {TITLES[finding.category]} | {markdown_text(finding.item.name)} "
                 f"| {markdown_text(finding.placement)} | {facts} |"

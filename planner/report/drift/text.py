@@ -45,7 +45,7 @@ def render_text(report: DriftReport, color: bool = False) -> str:
             line.append(finding.item.address, style="bold")
             line.append(f"  ({finding.placement})", style="dim")
             console.print(line)
-            for fact in details(finding, report.workspace):
+            for fact in details(finding, report):
                 console.print(Text(f"      {fact}"))
     for address in report.out_of_scope:
         console.print(Text(f"note: {address} is outside the URL's scope; not checked", "dim"))
