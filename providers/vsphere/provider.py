@@ -14,6 +14,7 @@ from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import ExecutorMixin
 from providers.vsphere.session import Session
+from providers.vsphere.watch import VMWatch
 
 
 class VSphereProvider(ExecutorMixin):  # ExecutorMixin: planner.apply.provider.Provider's operations
@@ -37,6 +38,15 @@ class VSphereProvider(ExecutorMixin):  # ExecutorMixin: planner.apply.provider.P
     ) -> EventRead:
         """The events that can explain drift of these VMs (providers/vsphere/events.py)."""
         return read_events(self.session, since, morefs, names)
+
+    def watch(self) -> VMWatch:
+        """A WaitForUpdatesEx loop over the scope's VMs (providers/vsphere/watch.py)."""
+        return VMWatch(self.session, self.endpoint.scope)
+
+    def reconnect(self) -> None:
+        """A fresh session after the old one expired or vCenter restarted."""
+        self.session.close()
+        self.session.relogin()
 
     def close(self) -> None:
         self.session.close()
