@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -432,26 +432,3 @@ def _assemble(topo: Topology, vms: tuple[LiveVM, ...], scope: Scope, esx: bool) 
         is_esx=esx,
         scope=scope,
     )
-
-
-def vm_converter(
-    session: Session, scope: Scope
-) -> tuple[Any, list[str], Callable[[str, Mapping[str, Any]], LiveVM | None]]:
-    """(root, property paths, record -> LiveVM) for the VMs of `scope`: what the bulk read does
-    per VM, for the watch (providers/vsphere/watch.py). The conversion returns None for a VM
-    outside the scope or without placement. Reads the topology once: a VM moved into a folder
-    or host created later resolves on the watch's next full read."""
-    topo = Topology(session)
-    scope = _resolve_scope(topo, scope, f"{session.endpoint.host}:{session.endpoint.port}")
-    esx = session.is_esx
-    fields_manager = session.content.customFieldsManager
-    field_names = {f.key: f.name for f in (fields_manager.field if fields_manager else [])}
-    network_names = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
-    root = session.content.rootFolder
-    paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else [])
-
-    def convert(moid: str, record: Mapping[str, Any]) -> LiveVM | None:
-        vm = _live_vm(moid, record, topo, field_names, network_names, esx)
-        return vm if vm is not None and _in_scope(vm, scope) else None
-
-    return root, paths, convert

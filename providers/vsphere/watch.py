@@ -19,7 +19,15 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from planner.model import LiveVM, Scope
-from providers.vsphere.inventory import view_filter_spec, vm_converter
+from providers.vsphere.inventory import (
+    ESX_EXTRA_PROPERTIES,
+    VM_PROPERTIES,
+    Topology,
+    _in_scope,
+    _live_vm,
+    _resolve_scope,
+    view_filter_spec,
+)
 from providers.vsphere.session import Session
 from providers.vsphere.wire import plain_record
 
@@ -36,6 +44,29 @@ LOST = (
     http.client.HTTPException,
     OSError,
 )
+
+
+def vm_converter(
+    session: Session, scope: Scope
+) -> tuple[Any, list[str], Callable[[str, Mapping[str, Any]], LiveVM | None]]:
+    """(root, property paths, record -> LiveVM or None outside `scope`): the bulk read's
+    conversion (inventory.py), per VM. The topology is read once, here."""
+    topo = Topology(session)
+    scope = _resolve_scope(topo, scope, f"{session.endpoint.host}:{session.endpoint.port}")
+    esx = session.is_esx
+    fields = session.content.customFieldsManager
+    field_names = {f.key: f.name for f in (fields.field if fields else [])}
+    networks = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
+
+    def convert(moid: str, record: Mapping[str, Any]) -> LiveVM | None:
+        vm = _live_vm(moid, record, topo, field_names, networks, esx)
+        return vm if vm is not None and _in_scope(vm, scope) else None
+
+    return (
+        session.content.rootFolder,
+        VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else []),
+        convert,
+    )
 
 
 class WatchLost(Exception):
