@@ -29,6 +29,7 @@ def after(name: str, **kw: Any) -> dict[str, Any]:
         "attributes": None,
         "disk": None,
         "network_interface": None,
+        "workspace": WS,
         "prevent_destroy": False,
         "shutdown_timeout": 300,
     }
@@ -54,7 +55,9 @@ def update(
     moves: bool = False,
     power: str = "on",
 ) -> VMChange:
-    before = after(name, **{"power": power, **{k: v[0] for k, v in diffs.items()}})
+    before = after(
+        name, **{"power": power, "workspace": None, **{k: v[0] for k, v in diffs.items()}}
+    )
     aft = after(name, **{k: v[1] for k, v in diffs.items()})
     return VMChange(
         f"DC0/{name}",

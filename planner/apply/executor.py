@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
-from planner.apply.steps import Step, StepGraph, StepKind, shutdown_timeout, still_needed
+from planner.apply.steps import (
+    Step,
+    StepGraph,
+    changed_attributes,
+    shutdown_timeout,
+    still_needed,
+)
+from planner.model.attributes import StepKind
 from planner.model.plan import Plan, VMChange
 
 DEFAULT_PARALLELISM = 10
@@ -203,24 +210,28 @@ class Executor:
         if step.kind is StepKind.FOLDER:
             return p.create_folder(step.datacenter, step.name)
         change = self.changes[step.address]
-        after: Mapping[str, Any] = change.after or {}
+        # the plan's workspace is the marker to write, whatever `after` carries
+        after: Mapping[str, Any] = {**(change.after or {}), "workspace": self.plan.workspace}
         if step.kind is StepKind.CREATE:
             return p.create_vm(change.datacenter, change.name, after)
         moref = self.morefs.get(step.address)
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
+        names = frozenset(changed_attributes(change))
         if step.converge:
             live = p.read_vm(moref)
             if live is None:
                 raise OperationRefused(f"{step.address} ({moref}) no longer exists")
-            if not still_needed(step, after, live, self.plan.workspace):
+            pending = still_needed(step, after, live)
+            if pending is None:
                 return Handle(outcome=Outcome(ok=True, note="unchanged"))
+            names = pending
         if step.kind is StepKind.MOVE:
-            return p.relocate(moref, after)
+            return p.relocate(moref, after, names)
         if step.kind is StepKind.POWER_OFF:
             return p.power_off(moref, shutdown_timeout(change))
         if step.kind is StepKind.RECONFIGURE:
-            return p.reconfigure(moref, after)
+            return p.reconfigure(moref, after, names)
         if step.kind is StepKind.POWER:
             assert step.power is not None
             return p.set_power(moref, step.power, shutdown_timeout(change))

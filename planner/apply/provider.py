@@ -56,16 +56,19 @@ class Provider(Protocol):
         """Clone `after["template"]` or create a new VM; the outcome's result is its moref."""
         ...
 
-    def relocate(self, moref: str, after: Mapping[str, Any]) -> Handle: ...
+    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        """Move the VM to `after`'s placement; `changed` names the placement attributes that
+        differ (the attribute table decided: the provider acts, it does not re-decide)."""
+        ...
 
     def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
         """Guest shutdown when VMware Tools run, hard power off after the timeout; hard at once
         otherwise. Already off is success."""
         ...
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any]) -> Handle:
-        """Bring CPUs, cores, memory, annotation, disks, NICs and attributes to `after`
-        (attributes left out there are not managed)."""
+    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        """Bring the attributes named in `changed` (CPUs, cores, memory, annotation, disks, NICs,
+        custom attributes) to their values in `after`."""
         ...
 
     def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle: ...

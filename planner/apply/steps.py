@@ -8,40 +8,17 @@ Pure: no I/O. Must not import pyVmomi, rich or typer.
 
 from __future__ import annotations
 
-import enum
 import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from planner.model import LiveVM, Power
+from planner.model.attributes import StepKind, changed, needs_power_cycle, steps_for
 from planner.model.diagnostics import error
 from planner.model.plan import Action, Plan, VMChange
 
 DEFAULT_SHUTDOWN_TIMEOUT = 300
-RECONFIGURE_ATTRIBUTES = frozenset(
-    {
-        "cpus",
-        "cores_per_socket",
-        "memory_mb",
-        "annotation",
-        "attributes",
-        "disk",
-        "network_interface",
-    }
-)
-PLACEMENT_ATTRIBUTES = frozenset({"cluster", "host", "resource_pool", "datastore", "folder"})
-
-
-class StepKind(enum.Enum):
-    FOLDER = "folder"
-    CREATE = "create"
-    MOVE = "move"
-    POWER_OFF = "power_off"
-    RECONFIGURE = "reconfigure"
-    POWER = "power"
-    MARKERS = "markers"
-    DELETE = "delete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,32 +100,24 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
         ]
     if change.action is Action.NOOP:
         return []
-    changed = changed_attributes(change)
+    names = changed_attributes(change)
+    kinds = steps_for(names)
     steps = []
-    if change.moves or changed & PLACEMENT_ATTRIBUTES:
+    if StepKind.MOVE in kinds:
         steps.append(Step(StepKind.MOVE, addr))
     if change.restart:
         steps.append(Step(StepKind.POWER_OFF, addr))
-    if changed & RECONFIGURE_ATTRIBUTES:
+    if StepKind.RECONFIGURE in kinds:
         steps.append(Step(StepKind.RECONFIGURE, addr))
     target = _power(after.get("power"))
-    if "power" in changed and target is not None:
+    if StepKind.POWER in kinds and target is not None:
         steps.append(Step(StepKind.POWER, addr, power=target))
     elif change.restart:  # back to the state it was in
         steps.append(Step(StepKind.POWER, addr, power=target or _power(before.get("power"))))
-    if _markers_differ(before, after, workspace):
+    if StepKind.MARKERS in kinds or workspace is None or before.get("workspace") != workspace:
+        # a plan may leave out the live `workspace`: then the markers are written, harmlessly
         steps.append(Step(StepKind.MARKERS, addr))
     return steps
-
-
-def _markers_differ(
-    before: Mapping[str, Any], after: Mapping[str, Any], workspace: str | None
-) -> bool:
-    """Markers are written unless `before` shows them already right (a plan may leave out
-    the live `workspace`; then they are written, which is harmless)."""
-    if workspace is None or before.get("workspace") != workspace:
-        return True
-    return bool(before.get("prevent_destroy", False)) != bool(after.get("prevent_destroy", False))
 
 
 def _is_up(step: Step, change: VMChange) -> bool:
@@ -237,60 +206,21 @@ def build_steps(plan: Plan) -> StepGraph:
 # --- convergence after a create: what still differs on the VM read back ---------------------
 
 
-def _placement_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
-    if after.get("cluster") is not None and after["cluster"] != live.cluster:
-        return True
-    if after.get("host") is not None and after["host"] != live.host:
-        return True
-    if after.get("resource_pool") is not None and after["resource_pool"] != live.resource_pool:
-        return True
-    if after.get("datastore") is not None and after["datastore"] not in live.datastores:
-        return True
-    return after.get("folder") is not None and after["folder"] != live.folder
-
-
-def _hardware_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
-    return any(
-        after.get(key) is not None and after[key] != getattr(live, key)
-        for key in ("cpus", "cores_per_socket", "memory_mb")
-    )
-
-
-def _sizes(items: Any, key: str) -> list[Any]:
-    return [item[key] if isinstance(item, Mapping) else getattr(item, key) for item in items]
-
-
-def _config_differs(after: Mapping[str, Any], live: LiveVM) -> bool:
-    if _hardware_differs(after, live):
-        return True
-    if after.get("annotation") is not None and after["annotation"] != live.annotation:
-        return True
-    attrs = after.get("attributes")
-    if attrs is not None and any(live.attributes.get(k) != v for k, v in attrs.items()):
-        return True
-    disks = after.get("disk")
-    if disks is not None and _sizes(disks, "size_gb") != [d.size_gb for d in live.disks]:
-        return True
-    nics = after.get("network_interface")
-    return nics is not None and _sizes(nics, "network") != [n.network for n in live.nics]
-
-
-def still_needed(step: Step, after: Mapping[str, Any], live: LiveVM, workspace: str) -> bool:
-    """Whether a converge step still has work on the VM as read back after its create
-    (vCenter honours a clone's specs; the simulator ignores them)."""
-    if step.kind is StepKind.MOVE:
-        return _placement_differs(after, live)
+def still_needed(step: Step, after: Mapping[str, Any], live: LiveVM) -> frozenset[str] | None:
+    """The attributes a converge step still has to change on the VM read back after its create
+    (vCenter honours a clone's specs; the simulator ignores them), or None when the step has
+    nothing left to do. The attribute table decides; this only picks the step's share."""
+    pending = changed(after, live)
     if step.kind is StepKind.POWER_OFF:
-        return live.power is not Power.OFF and _hardware_differs(after, live)
-    if step.kind is StepKind.RECONFIGURE:
-        return _config_differs(after, live)
-    if step.kind is StepKind.POWER:
-        return step.power is not None and live.power is not step.power
-    if step.kind is StepKind.MARKERS:
-        return live.workspace != workspace or live.prevent_destroy != bool(
-            after.get("prevent_destroy", False)
+        return frozenset(pending) if needs_power_cycle(pending, live) else None
+    if step.kind is StepKind.POWER:  # a create's target state, "on" when `power` is left out
+        return (
+            frozenset({"power"})
+            if step.power is not None and live.power is not step.power
+            else None
         )
-    return True
+    mine = frozenset(name for name in pending if steps_for([name]) == {step.kind})
+    return mine or None
 
 
 def shutdown_timeout(change: VMChange) -> float:

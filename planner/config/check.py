@@ -16,6 +16,7 @@ from planner.config.expand import instances
 from planner.config.syntax import Attribute, Block, Expr, TupleExpr
 from planner.config.values import ConversionError, describe, is_number, show, to_string
 from planner.model import MARKER_PREFIX, Container, DesiredVM, Disk, Nic, Pos, Power
+from planner.model.attributes import ignorable_names
 from planner.model.diagnostics import Diagnostic
 
 # ---------------------------------------------------------------------------------------------
@@ -162,23 +163,8 @@ DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb
 NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))
 LIFECYCLE_SCHEMA = BlockSchema({"prevent_destroy": boolean, "ignore_changes": string_list})
 
-# What `lifecycle { ignore_changes }` may name: the managed attributes (HCL names).
-IGNORABLE = (
-    "cpus",
-    "cores_per_socket",
-    "memory_mb",
-    "power",
-    "host",
-    "folder",
-    "resource_pool",
-    "datastore",
-    "template",
-    "annotation",
-    "attributes",
-    "disk",
-    "network_interface",
-    "shutdown_timeout",
-)
+# What `lifecycle { ignore_changes }` may name: the attribute table says.
+IGNORABLE = ignorable_names()
 
 
 def quoted(word: str) -> str:

@@ -1,36 +1,122 @@
-"""Both sides of a diff as plain dicts with the configuration's attribute names.
+"""The attribute table: what each VM attribute *is*, said once.
 
-A plan's `before` comes from `live_attributes`, its `after` from `desired_attributes`; the
-executor reads `after`, the renderers print both. None in `after` means "not managed".
-Must not import pyVmomi, rich or typer.
+For every attribute the configuration can manage: how its live value is read, how it compares,
+which apply step changes it, whether the change needs a power cycle (and when), whether it moves
+the VM, whether `ignore_changes` may name it. One pure function, `changed`, reads the table;
+plan, drift, the executor's re-check after a create and the provider's operations all take its
+answer and never decide again. Adding an attribute is a row here, a reader, an operation and a
+paragraph in docs/language.md.
+
+Must not import anything of ours outside planner/model, nor pyVmomi, rich or typer.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from planner.model import DesiredVM, LiveVM
+from planner.model.vm import DesiredVM, LiveVM, Power
 
-# The order attributes are compared and shown in.
-COMPARED = (
-    "cluster",
-    "host",
-    "resource_pool",
-    "datastore",
-    "folder",
-    "cpus",
-    "cores_per_socket",
-    "memory_mb",
-    "annotation",
-    "attributes",
-    "disk",
-    "network_interface",
-    "power",
-    "workspace",
-    "prevent_destroy",
-)
-PLACEMENT = frozenset({"cluster", "host", "resource_pool", "datastore", "folder"})
-OWNERSHIP = frozenset({"workspace", "prevent_destroy"})
+
+class StepKind(enum.Enum):
+    """The apply steps, in the order they run for one VM (docs/apply.md)."""
+
+    FOLDER = "folder"
+    CREATE = "create"
+    MOVE = "move"
+    POWER_OFF = "power_off"
+    RECONFIGURE = "reconfigure"
+    POWER = "power"
+    MARKERS = "markers"
+    DELETE = "delete"
+
+
+class Compare(enum.Enum):
+    """How a desired value is held against the live one."""
+
+    SCALAR = "scalar"  # equal or not
+    ANY_OF = "any_of"  # the desired value is one of the live values (a VM on several datastores)
+    DECLARED_KEYS = "declared_keys"  # only the keys the configuration names are managed
+    ORDERED_LIST = "ordered_list"  # element by element, in order (disks, NICs)
+    CREATE_ONLY = "create_only"  # used when the VM is created, never a change afterwards
+
+
+PowerCycleRule = Callable[[Any, Any, LiveVM], bool]
+
+
+def _always(_before: Any, _after: Any, _vm: LiveVM) -> bool:
+    return True
+
+
+def _cpu_cycle(before: Any, after: Any, vm: LiveVM) -> bool:
+    """vCenter refuses a CPU decrease on a running VM, and an increase without CPU hot-add."""
+    return bool(after < before or not vm.cpu_hot_add)
+
+
+def _memory_cycle(before: Any, after: Any, vm: LiveVM) -> bool:
+    """Likewise for memory: no decrease, and an increase only with memory hot-add."""
+    return bool(after < before or not vm.memory_hot_add)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str  # as the configuration, the model, the JSON plan and the docs spell it
+    compare: Compare
+    step: StepKind  # the apply step that changes it
+    live: Callable[[LiveVM], Any]  # the live value, in the configuration's shape
+    power_cycle: PowerCycleRule | None = None  # a change needs the running VM powered off when
+    moves: bool = False  # a change relocates the VM
+    ignorable: bool = True  # `lifecycle { ignore_changes }` may name it
+    always_managed: bool = False  # compared even when the configuration leaves it out
+    power_cycle_reason: str = ""  # how a plan explains the power cycle
+
+
+def _live_folder(vm: LiveVM) -> str:
+    return vm.folder
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    # a standalone host's VM has cluster None, so `cluster` is compared even when unset
+    Attribute("cluster", Compare.SCALAR, StepKind.MOVE, lambda vm: vm.cluster, moves=True,
+              always_managed=True, ignorable=False),
+    Attribute("host", Compare.SCALAR, StepKind.MOVE, lambda vm: vm.host, moves=True),
+    Attribute("resource_pool", Compare.SCALAR, StepKind.MOVE, lambda vm: vm.resource_pool,
+              moves=True),
+    Attribute("datastore", Compare.ANY_OF, StepKind.MOVE, lambda vm: vm.datastores, moves=True),
+    Attribute("folder", Compare.SCALAR, StepKind.MOVE, _live_folder, moves=True),
+    Attribute("template", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None),
+    Attribute("cpus", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.cpus,
+              power_cycle=_cpu_cycle, power_cycle_reason="CPU change without CPU hot-add"),
+    Attribute("cores_per_socket", Compare.SCALAR, StepKind.RECONFIGURE,
+              lambda vm: vm.cores_per_socket, power_cycle=_always,
+              power_cycle_reason="cores per socket change only while powered off"),
+    Attribute("memory_mb", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.memory_mb,
+              power_cycle=_memory_cycle,
+              power_cycle_reason="memory change without memory hot-add"),
+    Attribute("annotation", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.annotation),
+    Attribute("attributes", Compare.DECLARED_KEYS, StepKind.RECONFIGURE,
+              lambda vm: dict(vm.attributes)),
+    Attribute("disk", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
+              lambda vm: [{"size_gb": d.size_gb} for d in vm.disks]),
+    Attribute("network_interface", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
+              lambda vm: [{"network": n.network} for n in vm.nics]),
+    Attribute("power", Compare.SCALAR, StepKind.POWER, lambda vm: vm.power.value),
+    Attribute("workspace", Compare.SCALAR, StepKind.MARKERS, lambda vm: vm.workspace,
+              ignorable=False),
+    Attribute("prevent_destroy", Compare.SCALAR, StepKind.MARKERS,
+              lambda vm: vm.prevent_destroy, ignorable=False),
+)  # fmt: skip
+BY_NAME: Mapping[str, Attribute] = {a.name: a for a in ATTRIBUTES}
+
+# Settings that are not attributes of the VM but may still be named by ignore_changes.
+IGNORABLE_SETTINGS = ("shutdown_timeout",)
+
+
+def ignorable_names() -> tuple[str, ...]:
+    """What `lifecycle { ignore_changes }` may name."""
+    return tuple(a.name for a in ATTRIBUTES if a.ignorable) + IGNORABLE_SETTINGS
 
 
 def normalize_folder(path: str | None) -> str | None:
@@ -40,7 +126,8 @@ def normalize_folder(path: str | None) -> str | None:
 
 
 def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
-    """What apply should bring the VM to; a standalone host's VM has `cluster` None."""
+    """A plan's `after`: what apply should bring the VM to. None means "not managed"; a
+    standalone host's VM has `cluster` None."""
     return {
         "datacenter": vm.datacenter,
         "name": vm.name,
@@ -67,25 +154,75 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
     }
 
 
+def shown_live(attribute: Attribute, vm: LiveVM) -> Any:
+    """The live value as a plan's `before` shows it (one datastore, not the VM's list)."""
+    value = attribute.live(vm)
+    if attribute.compare is Compare.ANY_OF:
+        return value[0] if value else None
+    return value
+
+
 def live_attributes(vm: LiveVM) -> dict[str, Any]:
-    """The VM as vCenter has it, in the same shape as `desired_attributes`."""
-    return {
-        "datacenter": vm.datacenter,
-        "name": vm.name,
-        "cluster": vm.cluster,
-        "host": vm.host,
-        "resource_pool": vm.resource_pool,
-        "datastore": vm.datastores[0] if vm.datastores else None,
-        "folder": vm.folder,
-        "template": None,
-        "cpus": vm.cpus,
-        "cores_per_socket": vm.cores_per_socket,
-        "memory_mb": vm.memory_mb,
-        "power": vm.power.value,
-        "annotation": vm.annotation,
-        "attributes": dict(vm.attributes),
-        "disk": [{"size_gb": d.size_gb} for d in vm.disks],
-        "network_interface": [{"network": n.network} for n in vm.nics],
-        "workspace": vm.workspace,
-        "prevent_destroy": vm.prevent_destroy,
-    }
+    """A plan's `before`: the VM as vCenter has it, in the shape of `desired_attributes`."""
+    shown = {a.name: shown_live(a, vm) for a in ATTRIBUTES}
+    return {"datacenter": vm.datacenter, "name": vm.name, **shown}
+
+
+def comparable(attribute: Attribute, want: Any, vm: LiveVM) -> Any:
+    """The live value as the configuration would state it, given what it wants."""
+    value = attribute.live(vm)
+    if attribute.compare is Compare.ANY_OF:
+        return want if want in value else (value[0] if value else None)
+    if attribute.compare is Compare.DECLARED_KEYS:
+        return {key: value.get(key) for key in want}
+    return value
+
+
+def changed(
+    after: Mapping[str, Any], vm: LiveVM, ignore: Collection[str] = ()
+) -> dict[str, tuple[Any, Any]]:
+    """The attributes that differ, as name -> (live, desired), in the table's order.
+
+    `after` is a plan's `after` (desired_attributes); an attribute left out there (None) is not
+    managed, unless the table says it always is. Create-only attributes never differ.
+    """
+    found: dict[str, tuple[Any, Any]] = {}
+    for attribute in ATTRIBUTES:
+        name = attribute.name
+        want = after.get(name)
+        if attribute.compare is Compare.CREATE_ONLY or name in ignore:
+            continue
+        if want is None and not attribute.always_managed:
+            continue
+        have = comparable(attribute, want, vm)
+        if have != want:
+            found[name] = (have, want)
+    return found
+
+
+def needs_power_cycle(diffs: Mapping[str, tuple[Any, Any]], vm: LiveVM) -> bool:
+    """Whether applying `diffs` needs the VM powered off first (only a running VM can)."""
+    if vm.power is Power.OFF:
+        return False
+    return any(
+        BY_NAME[name].power_cycle is not None and BY_NAME[name].power_cycle(before, after, vm)  # type: ignore[misc]
+        for name, (before, after) in diffs.items()
+    )
+
+
+def power_cycle_reasons(names: Collection[str]) -> list[str]:
+    """How a plan explains a power cycle: the reasons of the changed attributes that need one."""
+    return [
+        BY_NAME[n].power_cycle_reason
+        for n in names
+        if n in BY_NAME and BY_NAME[n].power_cycle is not None
+    ]
+
+
+def moves(names: Collection[str]) -> bool:
+    return any(BY_NAME[n].moves for n in names if n in BY_NAME)
+
+
+def steps_for(names: Collection[str]) -> set[StepKind]:
+    """The apply steps that change these attributes."""
+    return {BY_NAME[n].step for n in names if n in BY_NAME}

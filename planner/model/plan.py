@@ -22,10 +22,21 @@ class Action(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ElementChange:
+    """One changed element inside a structured value: `disk[1].size_gb`, `attributes.owner`.
+    For people: plans and drift reports show these; nothing decides on them."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
 class AttributeChange:
     attribute: str
     before: Any
     after: Any
+    elements: tuple[ElementChange, ...] = ()  # set for structured values (disks, NICs, maps)
 
 
 @dataclass(frozen=True, slots=True)

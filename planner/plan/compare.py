@@ -1,21 +1,31 @@
 """One declared VM against its live counterpart: which attributes differ, and what that implies.
 
-Comparison is over normalized values (attributes.py). Equal VMs — the common case on a fleet —
-cost one dict comparison; only VMs that differ go through deepdiff, whose paths name the
-top-level attributes that changed. Must not import pyVmomi, rich or typer.
+The decision is the attribute table's (planner/model/attributes.py `changed`); this module adds
+what a reviewer wants to see: for structured values, the element that changed (`disk[1].size_gb:
+40 → 80`, `attributes.owner`), named by deepdiff, which is imported only when something
+structured differs. Must not import pyVmomi, rich or typer.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from planner.model import DesiredVM, LiveVM
-from planner.model.attributes import COMPARED, PLACEMENT, desired_attributes, live_attributes
+from planner.model.attributes import (
+    BY_NAME,
+    Compare,
+    changed,
+    desired_attributes,
+    live_attributes,
+    moves,
+    needs_power_cycle,
+)
 from planner.model.diagnostics import Diagnostic
-from planner.model.plan import AttributeChange
+from planner.model.plan import AttributeChange, ElementChange
+
+STRUCTURED = (Compare.DECLARED_KEYS, Compare.ORDERED_LIST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,58 +38,46 @@ class VMDiff:
     errors: tuple[Diagnostic, ...] = ()
 
 
-def _managed(desired: DesiredVM, after: dict[str, Any]) -> list[str]:
-    """Attributes the configuration manages: set (cluster always: a standalone host's VM has
-    none) and not masked by ignore_changes."""
-    return [
-        key
-        for key in COMPARED
-        if key not in desired.ignore_changes and (after[key] is not None or key == "cluster")
-    ]
+_ROOT = re.compile(r"^root")
+_INDEX = re.compile(r"\['([^']*)'\]")
 
 
-def _comparable(key: str, before: dict[str, Any], after: dict[str, Any], live: LiveVM) -> Any:
-    """The live value as the configuration would state it."""
-    if key == "datastore":  # any of the VM's datastores satisfies it
-        return after[key] if after[key] in live.datastores else before[key]
-    if key == "attributes":  # only the declared keys are managed
-        return {k: before["attributes"].get(k) for k in after[key]}
-    return before[key]
+def _path(attribute: str, deep_path: str) -> str:
+    """deepdiff's `root[1]['size_gb']` as `disk[1].size_gb`; `root['owner']` as
+    `attributes.owner`."""
+    rest = _ROOT.sub("", deep_path)
+    rest = _INDEX.sub(lambda m: "." + m.group(1), rest)
+    return attribute + rest
 
 
-# Values with inner structure; deepdiff compares those. Scalars compare with `!=`.
-STRUCTURED = frozenset({"attributes", "disk", "network_interface"})
+def element_changes(attribute: str, before: Any, after: Any) -> tuple[ElementChange, ...]:
+    """The elements that differ inside a structured value, in path order."""
+    from deepdiff import DeepDiff  # only when a structured value differs: its import is costly
+
+    delta = DeepDiff(before, after, verbose_level=2)
+    found: list[ElementChange] = []
+    for kind, items in delta.items():
+        for deep_path, value in items.items():
+            if kind in ("values_changed", "type_changes"):
+                old, new = value.get("old_value"), value.get("new_value")
+            elif kind.endswith("_added"):
+                old, new = None, value
+            elif kind.endswith("_removed"):
+                old, new = value, None
+            else:
+                continue
+            found.append(ElementChange(_path(attribute, deep_path), old, new))
+    return tuple(sorted(found, key=lambda e: e.path))
 
 
-def _changed_keys(live: dict[str, Any], want: dict[str, Any]) -> list[str]:
-    """The attributes that differ. deepdiff runs over the structured ones that differ only: its
-    set-up costs more than the rest of a VM's comparison, which on a fleet made it the bulk of
-    the plan (bench/plan.py)."""
-    differing = [key for key in want if live.get(key) != want.get(key)]
-    nested = [key for key in differing if key in STRUCTURED]
-    if not nested:
-        return differing
-    delta = DeepDiff({k: live.get(k) for k in nested}, {k: want[k] for k in nested})
-    roots = {path.split("]")[0].strip("[']") for path in delta.affected_root_keys}
-    return [key for key in differing if key not in STRUCTURED or key in roots]
-
-
-def needs_power_off(diffs: dict[str, tuple[Any, Any]], live: LiveVM) -> bool:
-    """vCenter refuses CPU/memory changes on a running VM without hot-add, and any decrease;
-    cores per socket change only when powered off."""
-    if live.power.value == "off":
-        return False
-    if "cores_per_socket" in diffs:
-        return True
-    if "cpus" in diffs:
-        before, after = diffs["cpus"]
-        if after < before or not live.cpu_hot_add:
-            return True
-    if "memory_mb" in diffs:
-        before, after = diffs["memory_mb"]
-        if after < before or not live.memory_hot_add:
-            return True
-    return False
+def attribute_changes(pairs: dict[str, tuple[Any, Any]]) -> tuple[AttributeChange, ...]:
+    result = []
+    for name, (before, after) in pairs.items():
+        elements: tuple[ElementChange, ...] = ()
+        if BY_NAME[name].compare in STRUCTURED:
+            elements = element_changes(name, before, after)
+        result.append(AttributeChange(name, before, after, elements))
+    return tuple(result)
 
 
 def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
@@ -111,18 +109,12 @@ def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
 
 def compare(desired: DesiredVM, live: LiveVM, workspace: str) -> VMDiff:
     after = desired_attributes(desired, workspace)
-    before = live_attributes(live)
-    keys = _managed(desired, after)
-    have = {key: _comparable(key, before, after, live) for key in keys}
-    want = {key: after[key] for key in keys}
-    changed = _changed_keys(have, want)
-    errors = _disk_errors(desired, live)
-    pairs = {key: (have[key], want[key]) for key in changed}
+    pairs = changed(after, live, desired.ignore_changes)
     return VMDiff(
-        before=before,
+        before=live_attributes(live),
         after=after,
-        diffs=tuple(AttributeChange(key, *pairs[key]) for key in changed),
-        restart=needs_power_off(pairs, live),
-        moves=bool(PLACEMENT & pairs.keys()),
-        errors=tuple(errors),
+        diffs=attribute_changes(pairs),
+        restart=needs_power_cycle(pairs, live),
+        moves=moves(pairs),
+        errors=tuple(_disk_errors(desired, live)),
     )

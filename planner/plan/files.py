@@ -11,7 +11,30 @@ from pathlib import Path
 from typing import Any
 
 from planner.model.diagnostics import error
-from planner.model.plan import FORMAT_VERSION, Action, AttributeChange, Plan, VMChange
+from planner.model.plan import (
+    FORMAT_VERSION,
+    Action,
+    AttributeChange,
+    ElementChange,
+    Plan,
+    VMChange,
+)
+
+
+def _diff_to_dict(d: AttributeChange) -> dict[str, Any]:
+    out: dict[str, Any] = {"attribute": d.attribute, "before": d.before, "after": d.after}
+    if d.elements:  # which element of a structured value changed, for people
+        out["elements"] = [
+            {"path": e.path, "before": e.before, "after": e.after} for e in d.elements
+        ]
+    return out
+
+
+def _diff_from_dict(d: dict[str, Any]) -> AttributeChange:
+    elements = tuple(
+        ElementChange(e["path"], e.get("before"), e.get("after")) for e in d.get("elements", ())
+    )
+    return AttributeChange(d["attribute"], d["before"], d["after"], elements)
 
 
 def change_to_dict(change: VMChange) -> dict[str, Any]:
@@ -20,9 +43,7 @@ def change_to_dict(change: VMChange) -> dict[str, Any]:
         "action": change.action.value,
         "before": dict(change.before) if change.before is not None else None,
         "after": dict(change.after) if change.after is not None else None,
-        "diffs": [
-            {"attribute": d.attribute, "before": d.before, "after": d.after} for d in change.diffs
-        ],
+        "diffs": [_diff_to_dict(d) for d in change.diffs],
         "restart": change.restart,
         "moves": change.moves,
         "fingerprint": change.fingerprint,
@@ -55,7 +76,7 @@ def _change(raw: dict[str, Any]) -> VMChange:
         action=Action(raw["action"]),
         before=raw.get("before"),
         after=raw.get("after"),
-        diffs=tuple(AttributeChange(d["attribute"], d["before"], d["after"]) for d in raw["diffs"]),
+        diffs=tuple(_diff_from_dict(d) for d in raw["diffs"]),
         restart=bool(raw.get("restart", False)),
         moves=bool(raw.get("moves", False)),
         fingerprint=raw.get("fingerprint"),

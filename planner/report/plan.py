@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
 from planner.model.plan import Action, Plan, VMChange
 from planner.report.escape import code_block_line, markdown_code, markdown_text
 
@@ -24,25 +25,9 @@ VERB = {
     Action.DELETE: "will be deleted",
     Action.NOOP: "is unchanged",
 }
-# What a create shows, in this order (None values are left out: vCenter's choice).
-SHOWN_ON_CREATE = (
-    "cluster",
-    "host",
-    "resource_pool",
-    "datastore",
-    "folder",
-    "template",
-    "cpus",
-    "cores_per_socket",
-    "memory_mb",
-    "power",
-    "annotation",
-    "attributes",
-    "disk",
-    "network_interface",
-    "depends_on",
-    "prevent_destroy",
-)
+# What a create shows, in the attribute table's order (None values are left out: vCenter's
+# choice), then its dependencies; the workspace marker goes without saying.
+SHOWN_ON_CREATE = (*(a.name for a in ATTRIBUTES if a.name != "workspace"), "depends_on")
 SHOWN_ON_DELETE = ("cluster", "host", "folder", "cpus", "memory_mb", "power")
 
 
@@ -103,13 +88,17 @@ def attribute_lines(change: VMChange) -> list[tuple[str, str]]:
             for key in SHOWN_ON_DELETE
             if before.get(key) is not None
         ]
-    return [
-        (
-            d.attribute,
-            f"{format_value(d.attribute, d.before)} → {format_value(d.attribute, d.after)}",
-        )
-        for d in change.diffs
-    ]
+    lines: list[tuple[str, str]] = []
+    for d in change.diffs:
+        if d.elements:  # a structured value: name the elements that changed
+            lines += [
+                (e.path, f"{format_value('', e.before)} → {format_value('', e.after)}")
+                for e in d.elements
+            ]
+        else:
+            old, new = format_value(d.attribute, d.before), format_value(d.attribute, d.after)
+            lines.append((d.attribute, f"{old} → {new}"))
+    return lines
 
 
 Piece = tuple[str, str]  # (text, rich style; "" for none)
@@ -127,10 +116,8 @@ def _change_pieces(change: VMChange) -> list[Piece]:
     for name, value in lines:
         pieces += [("\n      ", ""), (f"{name + ':':<{width + 1}} ", style), (value, "")]
     if change.restart:
-        pieces += [
-            ("\n      ", ""),
-            ("(power cycle: CPU/memory change on a running VM without hot-add)", "dim"),
-        ]
+        reasons = power_cycle_reasons([d.attribute for d in change.diffs]) or ["a restart"]
+        pieces += [("\n      ", ""), (f"(power cycle: {'; '.join(reasons)})", "dim")]
     return pieces
 
 

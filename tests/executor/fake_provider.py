@@ -90,14 +90,14 @@ class FakeProvider:
         self.live.setdefault(moref, fresh_vm(datacenter, name, moref))
         return self._op("create_vm", f"{datacenter}/{name}", dict(after), result=moref)
 
-    def relocate(self, moref: str, after: Mapping[str, Any]) -> Handle:
-        return self._op("relocate", moref, dict(after))
+    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        return self._op("relocate", moref, {k: after.get(k) for k in sorted(changed)})
 
     def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
         return self._op("power_off", moref, shutdown_timeout)
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any]) -> Handle:
-        return self._op("reconfigure", moref, dict(after))
+    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        return self._op("reconfigure", moref, {k: after.get(k) for k in sorted(changed)})
 
     def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
         return self._op("set_power", moref, power)

@@ -118,9 +118,9 @@ def test_expired_session_is_renewed_once_and_the_step_retried():
 
 def test_a_second_expiry_after_the_relogin_fails_the_step():
     class AlwaysExpired(FakeProvider):
-        def reconfigure(self, moref, after):
+        def reconfigure(self, moref, after, changed):
             self.expire_on.add(("reconfigure", moref))
-            return super().reconfigure(moref, after)
+            return super().reconfigure(moref, after, changed)
 
     provider = AlwaysExpired()
     _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)

@@ -9,7 +9,7 @@ from planner.apply.steps import StepKind, build_steps, still_needed, vm_chain
 from planner.model import Power
 from planner.model.diagnostics import DiagnosticError
 from planner.plan.targets import select_targets
-from tests.builders import WS, create, delete, live, plan, plans, update
+from tests.builders import create, delete, live, plan, plans, update
 
 
 def kinds(change):
@@ -87,8 +87,8 @@ def test_converge_step_is_not_needed_when_the_read_back_vm_matches():
     change = create("a", cpus=2, power="off")
     chain = vm_chain(change)
     vm = live("a", "vm-1", cpus=2, power=Power.OFF)
-    assert [s.kind for s in chain[1:] if still_needed(s, change.after, vm, WS)] == []
-    assert [s.kind for s in chain[1:] if still_needed(s, {"cpus": 4}, vm, WS)] == [
+    assert [s.kind for s in chain[1:] if still_needed(s, change.after, vm)] == []
+    assert [s.kind for s in chain[1:] if still_needed(s, {**change.after, "cpus": 4}, vm)] == [
         StepKind.RECONFIGURE
     ]
 
