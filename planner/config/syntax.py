@@ -284,6 +284,13 @@ def parse_expression(text: str, file: str) -> Expr:
     return body.items[0].expr
 
 
+def parse_template(text: str, file: str) -> Template:
+    """A whole file as a template (templatefile()): `${}` and `%{}` as in a heredoc, positions
+    in that file."""
+    base = Pos(file, 1, 1)
+    return Template(base, _Builder(file, base).heredoc_parts(text, 1, 0, base))
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 
@@ -515,11 +522,14 @@ class _Builder:
                     raise DiagnosticError(
                         [Diagnostic("%{ is not closed in heredoc", Pos(self.file, line, col))]
                     )
+                segment = text[i : end + 1]
+                if segment.startswith("%{~"):
+                    buf = buf.rstrip()
                 if buf:
                     parts.append(buf)
                     buf = ""
-                parts.append(self._sub_directive(text[i : end + 1], line, col))  # type: ignore[arg-type]
-                i = end + 1
+                parts.append(self._sub_directive(segment, line, col))  # type: ignore[arg-type]
+                i = _strip_after(text, end) if segment.endswith("~}") else end + 1
                 continue
             if text.startswith("${", i):
                 end = _matching_brace(text, i + 2)
@@ -529,12 +539,15 @@ class _Builder:
                     raise DiagnosticError(
                         [Diagnostic("${ is not closed in heredoc", Pos(self.file, line, col - 2))]
                     )
+                inner = text[i + 2 : end]
+                if inner.startswith("~"):
+                    buf, inner, col = buf.rstrip(), inner[1:], col + 1
                 if buf:
                     parts.append(buf)
                     buf = ""
-                inner = text[i + 2 : end]
-                parts.append(self._sub_expression(inner, line, col))
-                i = end + 1
+                stripped = inner.endswith("~")
+                parts.append(self._sub_expression(inner.removesuffix("~"), line, col))
+                i = _strip_after(text, end) if stripped else end + 1
                 continue
             buf += text[i]
             i += 1
@@ -672,6 +685,14 @@ def _leaf_holder(node: Tree) -> Tree:
     while isinstance(node.children[0], Tree):
         node = node.children[0]
     return node
+
+
+def _strip_after(text: str, end: int) -> int:
+    """Past a `~}` strip marker: the whitespace (newlines included) after it is dropped."""
+    i = end + 1
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
 
 
 def _matching_brace(text: str, start: int) -> int:

@@ -4,6 +4,7 @@ behind vcplan's back is drift. vCenter is read independently with pyVmomi."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import textwrap
@@ -120,3 +121,15 @@ def test_a_key_changed_behind_vcplans_back_is_drift(make_vcsim, run_cli, tmp_pat
     result = run_cli("drift", str(config), "--format", "json", "--detailed-exitcode", env=sim.env())
     assert result.code == 2, result.output
     assert "extra_config" in result.stdout
+
+
+def test_the_cloud_init_example_applies_and_the_guest_data_reads_back(make_vcsim, run_cli):
+    sim = make_vcsim(*SMALL)
+    example = Path(__file__).resolve().parents[2] / "examples" / "cloud-init"
+    _apply(run_cli, sim, example)
+    with open_si(sim) as si:
+        extra = {o.key: str(o.value) for o in find_vm(si, "ci-app-1").config.extraConfig or []}
+    user_data = base64.b64decode(extra["guestinfo.userdata"]).decode()
+    assert user_data.startswith("#cloud-config\nhostname: ci-app-1\n")
+    assert extra["guestinfo.userdata.encoding"] == "base64"
+    _assert_plan_empty(run_cli, sim, example)
