@@ -39,7 +39,7 @@ def format_value(attribute: str, value: Any) -> str:
         return ", ".join(f"{d['size_gb']} GB" for d in value) or "(no disks)"
     if attribute == "network_interface":
         return ", ".join(json.dumps(n["network"]) for n in value) or "(no NICs)"
-    if attribute == "attributes" and isinstance(value, Mapping):
+    if attribute in ("attributes", "extra_config") and isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {format_value('', v)}" for k, v in sorted(value.items()))
         return "{ " + inner + " }" if inner else "{}"
     if attribute == "depends_on":
