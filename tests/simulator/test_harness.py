@@ -7,12 +7,15 @@ talk to the simulator directly (pyVmomi, and plain HTTP for the REST API), not t
 from __future__ import annotations
 
 import contextlib
+import datetime
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from pyVim.connect import Disconnect, SmartConnect
+from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 from tests.vcsim import harness
@@ -53,6 +56,23 @@ def _vm(si: Any, name: str) -> Any:
         view.DestroyView()
 
 
+def _events(si: Any, spec: vim.event.EventFilterSpec) -> list[Any]:
+    """Every event the filter matches, oldest first, read page by page with ReadNextEvents."""
+    collector = si.content.eventManager.CreateCollectorForEvents(spec)
+    events: list[Any] = []
+    while page := collector.ReadNextEvents(2):
+        events += page
+    collector.DestroyCollector()
+    return events
+
+
+def _about(si: Any, vm: Any, *types: str) -> vim.event.EventFilterSpec:
+    return vim.event.EventFilterSpec(
+        entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self"),
+        eventTypeId=list(types),
+    )
+
+
 def test_any_listed_user_may_log_in(make_vcsim, login):
     sim = make_vcsim(*MODEL, "-user", "alice:a-pw,bob:b-pw")  # and the harness's own user
     for user, password in [("alice", "a-pw"), ("bob", "b-pw"), (sim.user, sim.password)]:
@@ -60,3 +80,52 @@ def test_any_listed_user_may_log_in(make_vcsim, login):
         assert si.content.sessionManager.currentSession.userName == user
     with pytest.raises(vim.fault.InvalidLogin):
         login(sim, "alice", "b-pw")
+
+
+def test_reconfigure_by_alice_is_in_an_entity_and_time_filtered_collector(make_vcsim, login):
+    sim = make_vcsim(*MODEL, "-user", "alice:a-pw,bob:b-pw")
+    alice, bob = login(sim, "alice", "a-pw"), login(sim, "bob", "b-pw")
+    vm = _vm(alice, VM0)
+    start = alice.CurrentTime()
+    time.sleep(0.01)
+    WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=4)))
+    WaitForTask(_vm(bob, VM0).ReconfigVM_Task(vim.vm.ConfigSpec(annotation="bob was here")))
+    WaitForTask(_vm(bob, VM1).ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=2)))  # another VM
+
+    spec = _about(alice, vm, "VmReconfiguredEvent")
+    spec.time = vim.event.EventFilterSpec.ByTime(beginTime=start)
+    events = _events(alice, spec)
+    assert [(e.userName, e.configSpec.numCPUs) for e in events] == [("alice", 4), ("bob", None)]
+    assert events[1].configSpec.annotation == "bob was here"
+    spec.time.beginTime = alice.CurrentTime() + datetime.timedelta(seconds=1)
+    assert _events(alice, spec) == []
+
+
+def test_rename_relocate_migrate_and_custom_values_are_events_with_the_user(make_vcsim, login):
+    sim = make_vcsim(*MODEL, "-user", "carol:c-pw")
+    si = login(sim, "carol", "c-pw")
+    vm = _vm(si, VM0)
+    WaitForTask(vm.Rename_Task("db-1"))
+    hosts = [h for h in vm.runtime.host.parent.host if h != vm.runtime.host]
+    WaitForTask(vm.RelocateVM_Task(vim.vm.RelocateSpec(host=hosts[0])))
+    WaitForTask(vm.MigrateVM_Task(host=vm.runtime.host.parent.host[0], priority="defaultPriority"))
+    field = si.content.customFieldsManager.AddCustomFieldDef(
+        name="owner", moType=vim.VirtualMachine
+    )
+    vm.SetCustomValue("owner", "team-a")
+    vm.SetCustomValue("owner", "team-b")
+    assert [(v.key, v.value) for v in vm.customValue] == [(field.key, "team-b")]  # one per key
+
+    events = [(type(e).__name__.split(".")[-1], e.userName) for e in _events(si, _about(si, vm))]
+    assert [kind for kind, _ in events[-7:]] == [
+        "VmRenamedEvent",
+        "VmBeingRelocatedEvent",
+        "VmRelocatedEvent",
+        "VmBeingMigratedEvent",
+        "VmMigratedEvent",
+        "CustomFieldValueChangedEvent",
+        "CustomFieldValueChangedEvent",
+    ]
+    assert {user for _, user in events[-7:]} == {"carol"}
+    changed = si.content.eventManager.QueryEvents(_about(si, vm, "CustomFieldValueChangedEvent"))
+    assert (changed[0].value, changed[0].prevState) == ("team-b", "team-a")  # newest first

@@ -8,6 +8,8 @@
 // On top of govmomi 0.24's simulator (called, never copied) it adds what vCenter does and vcsim
 // does not; docs/simulator.md lists each addition:
 //   - logins as several users (-user u1:p1,u2:p2);
+//   - the events vcsim does not post (rename, relocate, migrate, custom field value changed), and
+//     an EventHistoryCollector with vCenter's filters and paging;
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -17,6 +19,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/xml"
 	"flag"
@@ -28,13 +31,16 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -102,10 +108,192 @@ func (c credentials) valid(user, password string) bool {
 type extension struct {
 	users          credentials
 	ignoreShutdown bool
+	internal       *simulator.Context // for calls no client made (events nobody caused)
+
+	mu         sync.Mutex
+	history    []types.BaseEvent // every event, oldest first
+	lastKey    int32
+	tap        *simulator.EventHistoryCollector
+	collectors map[*eventCollector]bool
 }
 
 func newExtension() *extension {
-	return &extension{}
+	return &extension{
+		internal: &simulator.Context{
+			Context: context.Background(),
+			Session: &simulator.Session{
+				UserSession: types.UserSession{Key: "vcsim-vcplan-internal"},
+				Registry:    simulator.NewRegistry(),
+			},
+			Map: simulator.Map,
+		},
+		collectors: map[*eventCollector]bool{},
+	}
+}
+
+// postEvent posts events as ctx's user, as the simulator's own methods do.
+func postEvent(ctx *simulator.Context, events ...types.BaseEvent) {
+	m := simulator.Map.EventManager()
+	simulator.Map.WithLock(m, func() {
+		for _, event := range events {
+			m.PostEvent(ctx, &types.PostEvent{EventToPost: event})
+		}
+	})
+}
+
+func entityArg(ref types.ManagedObjectReference) (types.EntityEventArgument, bool) {
+	e, ok := simulator.Map.Get(ref).(mo.Entity)
+	if !ok {
+		return types.EntityEventArgument{}, false
+	}
+	return types.EntityEventArgument{Name: e.Entity().Name}, true
+}
+
+// ancestor walks up the inventory from ref to the first entity of the given type.
+func ancestor(ref types.ManagedObjectReference, kind string) *types.ManagedObjectReference {
+	for i := 0; i < 100; i++ {
+		if ref.Type == kind {
+			return &ref
+		}
+		e, ok := simulator.Map.Get(ref).(mo.Entity)
+		if !ok || e.Entity().Parent == nil {
+			return nil
+		}
+		ref = *e.Entity().Parent
+	}
+	return nil
+}
+
+func datacenterArg(ref types.ManagedObjectReference) *types.DatacenterEventArgument {
+	if dc := ancestor(ref, "Datacenter"); dc != nil {
+		if arg, ok := entityArg(*dc); ok {
+			return &types.DatacenterEventArgument{EntityEventArgument: arg, Datacenter: *dc}
+		}
+	}
+	return nil
+}
+
+func hostArgs(ref types.ManagedObjectReference, ev *types.Event) {
+	host, ok := simulator.Map.Get(ref).(*simulator.HostSystem)
+	if !ok {
+		return
+	}
+	ev.Host = &types.HostEventArgument{
+		EntityEventArgument: types.EntityEventArgument{Name: host.Name}, Host: host.Self,
+	}
+	if host.Parent != nil {
+		if arg, ok := entityArg(*host.Parent); ok {
+			ev.ComputeResource = &types.ComputeResourceEventArgument{
+				EntityEventArgument: arg, ComputeResource: *host.Parent,
+			}
+		}
+	}
+}
+
+func datastoreArg(ref types.ManagedObjectReference) *types.DatastoreEventArgument {
+	if arg, ok := entityArg(ref); ok {
+		return &types.DatastoreEventArgument{EntityEventArgument: arg, Datastore: ref}
+	}
+	return nil
+}
+
+// vmEvent fills an event's arguments for a VM as vCenter does: the VM, its host, cluster (or
+// standalone compute resource), datacenter and first datastore.
+func vmEvent(vm *simulator.VirtualMachine) types.VmEvent {
+	var ev types.Event
+	ev.Vm = &types.VmEventArgument{EntityEventArgument: types.EntityEventArgument{Name: vm.Name}, Vm: vm.Self}
+	if vm.Runtime.Host != nil {
+		hostArgs(*vm.Runtime.Host, &ev)
+	}
+	ev.Datacenter = datacenterArg(vm.Self)
+	if len(vm.Datastore) > 0 {
+		ev.Ds = datastoreArg(vm.Datastore[0])
+	}
+	return types.VmEvent{Event: ev}
+}
+
+// entityEvent fills an event's arguments for any managed entity (CustomFieldValueChangedEvent),
+// so that an EventHistoryCollector filtered on that entity finds it.
+func entityEvent(ref types.ManagedObjectReference) types.Event {
+	var ev types.Event
+	switch ref.Type {
+	case "VirtualMachine":
+		if vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine); ok {
+			return vmEvent(vm).Event
+		}
+	case "HostSystem":
+		hostArgs(ref, &ev)
+	case "Datastore":
+		ev.Ds = datastoreArg(ref)
+	case "Network", "DistributedVirtualPortgroup", "OpaqueNetwork":
+		if arg, ok := entityArg(ref); ok {
+			ev.Net = &types.NetworkEventArgument{EntityEventArgument: arg, Network: ref}
+		}
+	case "VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch":
+		if arg, ok := entityArg(ref); ok {
+			ev.Dvs = &types.DvsEventArgument{EntityEventArgument: arg, Dvs: ref}
+		}
+	case "ClusterComputeResource", "ComputeResource":
+		if arg, ok := entityArg(ref); ok {
+			ev.ComputeResource = &types.ComputeResourceEventArgument{EntityEventArgument: arg, ComputeResource: ref}
+		}
+	}
+	ev.Datacenter = datacenterArg(ref)
+	return ev
+}
+
+// vcsim 0.24 has no description for some events we post, and two of its templates do not parse
+// (the EventManager panics formatting VmMigratedEvent/VmBeingMigratedEvent): fix and add them,
+// so fullFormattedMessage reads as on vCenter.
+func describeEvents() {
+	m := simulator.Map.EventManager()
+	formats := map[string][3]string{
+		"VmMigratedEvent": {"VM migrated", "info",
+			"Migration of virtual machine {{.Vm.Name}} from {{.SourceHost.Name}} to {{.Host.Name}} completed"},
+		"VmBeingMigratedEvent": {"VM migrating", "info",
+			"Migrating {{.Vm.Name}} from {{.Host.Name}} in {{.Datacenter.Name}} to {{.DestHost.Name}}"},
+		"VmBeingRelocatedEvent": {"VM relocating", "info",
+			"Relocating {{.Vm.Name}} from {{.Host.Name}} in {{.Datacenter.Name}} to {{.DestHost.Name}}"},
+		"VmRelocatedEvent": {"VM relocated", "info",
+			"Completed the relocation of the virtual machine {{.Vm.Name}} from {{.SourceHost.Name}} to {{.Host.Name}}"},
+		"VmRenamedEvent": {"VM renamed", "info",
+			"Renamed {{.Vm.Name}} from {{.OldName}} to {{.NewName}} in {{.Datacenter.Name}}"},
+		"CustomFieldValueChangedEvent": {"Custom field value changed", "info",
+			"Changed custom field {{.Name}} on {{.Entity.Name}} to {{.Value}}"},
+	}
+	for i := range m.Description.EventInfo {
+		info := &m.Description.EventInfo[i]
+		if f, ok := formats[info.Key]; ok {
+			info.FullFormat = f[2]
+			delete(formats, info.Key)
+		}
+	}
+	for key, f := range formats {
+		m.Description.EventInfo = append(m.Description.EventInfo, types.EventDescriptionEventDetail{
+			Key: key, Description: f[0], Category: f[1], FullFormat: f[2],
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry observer: sees every Map.Update, so it sees what vcsim does on its own.
+
+type observer struct{ x *extension }
+
+func (o *observer) Reference() types.ManagedObjectReference {
+	return types.ManagedObjectReference{Type: "VcsimVcplanObserver", Value: "observer"}
+}
+func (o *observer) PutObject(mo.Reference)                    {}
+func (o *observer) RemoveObject(types.ManagedObjectReference) {}
+func (o *observer) UpdateObject(obj mo.Reference, changes []types.PropertyChange) {
+	x := o.x
+	ref := obj.Reference()
+	switch ref.Type {
+	case "EventHistoryCollector":
+		if x.tap != nil && ref == x.tap.Self {
+			x.eventPosted()
+		}
+	}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +330,20 @@ func (h *hook) withVM(ctx *simulator.Context, f func(vm *simulator.VirtualMachin
 	return nil
 }
 
+// taskOf returns the task a simulator *_Task method body answered with, or its fault.
+func taskOf(res soap.HasFault) (*simulator.Task, *soap.Fault) {
+	if f := res.Fault(); f != nil {
+		return nil, f
+	}
+	ref := reflect.ValueOf(res).Elem().FieldByName("Res").Elem().FieldByName("Returnval").Interface()
+	task, _ := simulator.Map.Get(ref.(types.ManagedObjectReference)).(*simulator.Task)
+	return task, nil
+}
+
+func succeeded(task *simulator.Task) bool {
+	return task != nil && task.Info.State == types.TaskInfoStateSuccess
+}
+
 func invalidPowerState(vm *simulator.VirtualMachine) *soap.Fault {
 	return simulator.Fault("", &types.InvalidPowerState{
 		RequestedState: types.VirtualMachinePowerStatePoweredOn,
@@ -175,6 +377,600 @@ func (h *hook) ShutdownGuest(ctx *simulator.Context, req *types.ShutdownGuest) s
 	return body
 }
 
+// RelocateVM_Task: vcsim's own, plus VmBeingRelocatedEvent and VmRelocatedEvent (vcsim posts none).
+func (h *hook) RelocateVMTask(ctx *simulator.Context, req *types.RelocateVM_Task) soap.HasFault {
+	req.This = h.target()
+	var res soap.HasFault
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		before := vmEvent(vm)
+		being := &types.VmBeingRelocatedEvent{VmRelocateSpecEvent: types.VmRelocateSpecEvent{VmEvent: before}}
+		dest := before.Host
+		if req.Spec.Host != nil {
+			var ev types.Event
+			hostArgs(*req.Spec.Host, &ev)
+			dest = ev.Host
+		}
+		if dest != nil {
+			being.DestHost = *dest
+		}
+		being.DestDatacenter = before.Datacenter
+		if req.Spec.Datastore != nil {
+			being.DestDatastore = datastoreArg(*req.Spec.Datastore)
+		}
+		postEvent(ctx, being)
+		res = vm.RelocateVMTask(ctx, req)
+		if task, _ := taskOf(res); succeeded(task) {
+			done := &types.VmRelocatedEvent{VmRelocateSpecEvent: types.VmRelocateSpecEvent{VmEvent: vmEvent(vm)}}
+			if before.Host != nil {
+				done.SourceHost = *before.Host
+			}
+			done.SourceDatacenter, done.SourceDatastore = before.Datacenter, before.Ds
+			postEvent(ctx, done)
+		}
+	})
+	if fault != nil {
+		return &methods.RelocateVM_TaskBody{Fault_: fault}
+	}
+	return res
+}
+
+// MigrateVM_Task (missing in vcsim): a relocation to pool/host, reported as VmBeingMigratedEvent
+// and VmMigratedEvent.
+func (h *hook) MigrateVMTask(ctx *simulator.Context, req *types.MigrateVM_Task) soap.HasFault {
+	req.This = h.target()
+	body := new(methods.MigrateVM_TaskBody)
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		task := simulator.CreateTask(vm, "migrate", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+			if req.State != "" && req.State != vm.Runtime.PowerState {
+				return nil, &types.InvalidPowerState{RequestedState: req.State, ExistingState: vm.Runtime.PowerState}
+			}
+			before := vmEvent(vm)
+			being := &types.VmBeingMigratedEvent{VmEvent: before, DestDatacenter: before.Datacenter, DestDatastore: before.Ds}
+			if req.Host != nil {
+				var ev types.Event
+				hostArgs(*req.Host, &ev)
+				if ev.Host != nil {
+					being.DestHost = *ev.Host
+				}
+			} else if before.Host != nil {
+				being.DestHost = *before.Host
+			}
+			postEvent(ctx, being)
+			inner, f := taskOf(vm.RelocateVMTask(ctx, &types.RelocateVM_Task{
+				This: vm.Self,
+				Spec: types.VirtualMachineRelocateSpec{Pool: req.Pool, Host: req.Host},
+			}))
+			if f != nil {
+				return nil, f.VimFault().(types.BaseMethodFault)
+			}
+			if !succeeded(inner) {
+				return nil, inner.Info.Error.Fault
+			}
+			done := &types.VmMigratedEvent{VmEvent: vmEvent(vm), SourceDatacenter: before.Datacenter, SourceDatastore: before.Ds}
+			if before.Host != nil {
+				done.SourceHost = *before.Host
+			}
+			postEvent(ctx, done)
+			return nil, nil
+		})
+		body.Res = &types.MigrateVM_TaskResponse{Returnval: task.Run()}
+	})
+	if fault != nil {
+		body.Fault_ = fault
+	}
+	return body
+}
+
+// Rename_Task on a VM: vcsim's own, plus VmRenamedEvent.
+func (h *hook) RenameTask(ctx *simulator.Context, req *types.Rename_Task) soap.HasFault {
+	req.This = h.target()
+	var res soap.HasFault
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		old := vm.Name
+		res = vm.RenameTask(req)
+		if task, _ := taskOf(res); succeeded(task) {
+			postEvent(ctx, &types.VmRenamedEvent{VmEvent: vmEvent(vm), OldName: old, NewName: req.NewName})
+		}
+	})
+	if fault != nil {
+		return &methods.Rename_TaskBody{Fault_: fault}
+	}
+	return res
+}
+
+func customValue(values []types.BaseCustomFieldValue, key int32) (string, bool) {
+	for i := len(values) - 1; i >= 0; i-- {
+		if v, ok := values[i].(*types.CustomFieldStringValue); ok && v.Key == key {
+			return v.Value, true
+		}
+	}
+	return "", false
+}
+
+// latestPerKey keeps one value per field key (the last set), where the key first appeared:
+// vcsim appends a second value when a field is set again.
+func latestPerKey(values []types.BaseCustomFieldValue) []types.BaseCustomFieldValue {
+	last := map[int32]types.BaseCustomFieldValue{}
+	for _, v := range values {
+		last[v.GetCustomFieldValue().Key] = v
+	}
+	out := make([]types.BaseCustomFieldValue, 0, len(last))
+	for _, v := range values {
+		key := v.GetCustomFieldValue().Key
+		if w, ok := last[key]; ok {
+			out = append(out, w)
+			delete(last, key)
+		}
+	}
+	return out
+}
+
+func (x *extension) customFields() *simulator.CustomFieldsManager {
+	si, ok := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
+	if !ok || si.Content.CustomFieldsManager == nil {
+		return nil
+	}
+	return simulator.Map.CustomFieldsManager()
+}
+
+// setField sets a custom value with the simulator's own SetField, then keeps one value per key,
+// publishes customValue/value to the property collector, and posts CustomFieldValueChangedEvent.
+func (x *extension) setField(ctx *simulator.Context, entityRef types.ManagedObjectReference, set func() soap.HasFault) (soap.HasFault, *soap.Fault) {
+	entity, ok := simulator.Map.Get(entityRef).(mo.Entity)
+	if !ok {
+		return nil, notFound(entityRef)
+	}
+	cfm := x.customFields()
+	if cfm == nil {
+		return nil, simulator.Fault("", new(types.NotSupported))
+	}
+	var res soap.HasFault
+	ctx.Caller = &entityRef
+	simulator.Map.WithLock(entity, func() {
+		e := entity.Entity()
+		before := append([]types.BaseCustomFieldValue(nil), e.CustomValue...)
+		res = set()
+		if res.Fault() != nil {
+			return
+		}
+		key := e.CustomValue[len(e.CustomValue)-1].GetCustomFieldValue().Key // vcsim appends the value set
+		prev, _ := customValue(before, key)
+		now, _ := customValue(e.CustomValue, key)
+		values := latestPerKey(e.CustomValue)
+		simulator.Map.Update(entity, []types.PropertyChange{
+			{Name: "customValue", Val: values},
+			{Name: "value", Val: latestPerKey(e.Value)},
+		})
+		name := ""
+		for _, f := range cfm.Field {
+			if f.Key == key {
+				name = f.Name
+			}
+		}
+		postEvent(ctx, &types.CustomFieldValueChangedEvent{
+			CustomFieldEvent: types.CustomFieldEvent{Event: entityEvent(entityRef)},
+			Entity: types.ManagedEntityEventArgument{
+				EntityEventArgument: types.EntityEventArgument{Name: e.Name}, Entity: entityRef,
+			},
+			FieldKey: key, Name: name, Value: now, PrevState: prev,
+		})
+	})
+	return res, nil
+}
+
+// SetCustomValue on any managed entity (vcsim has it on VMs only).
+func (h *hook) SetCustomValue(ctx *simulator.Context, req *types.SetCustomValue) soap.HasFault {
+	req.This = h.target()
+	res, fault := h.x.setField(ctx, req.This, func() soap.HasFault { return simulator.SetCustomValue(ctx, req) })
+	if fault != nil {
+		return &methods.SetCustomValueBody{Fault_: fault}
+	}
+	return res
+}
+
+// CustomFieldsManager.SetField.
+func (h *hook) SetField(ctx *simulator.Context, req *types.SetField) soap.HasFault {
+	req.This = h.target()
+	cfm := h.x.customFields()
+	if cfm == nil {
+		return &methods.SetFieldBody{Fault_: simulator.Fault("", new(types.NotSupported))}
+	}
+	res, fault := h.x.setField(ctx, req.Entity, func() soap.HasFault { return cfm.SetField(ctx, req) })
+	if fault != nil {
+		return &methods.SetFieldBody{Fault_: fault}
+	}
+	return res
+}
+
+// CreateCollectorForEvents: our collector (below) instead of vcsim's.
+func (h *hook) CreateCollectorForEvents(ctx *simulator.Context, req *types.CreateCollectorForEvents) soap.HasFault {
+	req.This = h.target()
+	body := new(methods.CreateCollectorForEventsBody)
+	size, fault := pageSize(req.Filter.MaxCount)
+	if fault != nil {
+		body.Fault_ = fault
+		return body
+	}
+	c := &eventCollector{x: h.x, spec: req.Filter, size: size}
+	c.Self.Type = "EventHistoryCollector"
+	ctx.Session.Put(c)
+	h.x.mu.Lock()
+	for _, ev := range h.x.history {
+		if h.x.matches(&c.spec, ev) {
+			c.events = append(c.events, ev)
+		}
+	}
+	h.x.collectors[c] = true
+	h.x.mu.Unlock()
+	body.Res = &types.CreateCollectorForEventsResponse{Returnval: c.Self}
+	return body
+}
+
+// QueryEvents: every matching event, newest first, at most filter.maxCount (default and
+// maximum 1000); vcsim returns only its latest page of 10.
+func (h *hook) QueryEvents(ctx *simulator.Context, req *types.QueryEvents) soap.HasFault {
+	req.This = h.target()
+	body := new(methods.QueryEventsBody)
+	if simulator.Map.IsESX() {
+		body.Fault_ = simulator.Fault("", new(types.NotImplemented))
+		return body
+	}
+	limit := int(req.Filter.MaxCount)
+	if limit < 0 || limit > 1000 {
+		body.Fault_ = simulator.Fault("", &types.InvalidArgument{InvalidProperty: "maxCount"})
+		return body
+	}
+	if limit == 0 {
+		limit = 1000
+	}
+	res := []types.BaseEvent{}
+	h.x.mu.Lock()
+	for i := len(h.x.history) - 1; i >= 0 && len(res) < limit; i-- {
+		if h.x.matches(&req.Filter, h.x.history[i]) {
+			res = append(res, h.x.history[i])
+		}
+	}
+	h.x.mu.Unlock()
+	body.Res = &types.QueryEventsResponse{Returnval: res}
+	return body
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: a full history and an EventHistoryCollector with vCenter's filters and scrolling.
+// vcsim 0.24's collector ignores the time and user filters, and ReadNextEvents only reads its
+// latest page (newest first, shifting as events arrive).
+
+// tapEvents starts the history: vcsim's events so far (its ring keeps the last 1000), then every
+// new one through a one-event collector of vcsim's, whose page updates the observer sees.
+func (x *extension) tapEvents() error {
+	m := simulator.Map.EventManager()
+	create := func(size int32) (*simulator.EventHistoryCollector, error) {
+		res := m.CreateCollectorForEvents(x.internal, &types.CreateCollectorForEvents{
+			This: m.Self, Filter: types.EventFilterSpec{MaxCount: size},
+		})
+		if f := res.Fault(); f != nil {
+			return nil, fmt.Errorf("creating the event tap: %s", f.String)
+		}
+		ref := res.(*methods.CreateCollectorForEventsBody).Res.Returnval
+		return x.internal.Session.Get(ref).(*simulator.EventHistoryCollector), nil
+	}
+	seed, err := create(1000)
+	if err != nil {
+		return err
+	}
+	page := seed.GetLatestPage()
+	for i := len(page) - 1; i >= 0; i-- {
+		x.record(page[i])
+	}
+	seed.DestroyCollector(x.internal, &types.DestroyCollector{This: seed.Self})
+	x.tap, err = create(1)
+	return err
+}
+
+func (x *extension) record(ev types.BaseEvent) bool {
+	key := ev.GetEvent().Key
+	if key <= x.lastKey {
+		return false
+	}
+	x.lastKey = key
+	x.history = append(x.history, ev)
+	return true
+}
+
+// eventPosted runs inside EventManager.PostEvent (it holds the EventManager's and the tap's
+// locks): record the event and hand it to every collector whose filter it matches.
+func (x *extension) eventPosted() {
+	page := x.tap.GetLatestPage()
+	if len(page) == 0 {
+		return
+	}
+	ev := page[0]
+	var update []*eventCollector
+	x.mu.Lock()
+	if x.record(ev) {
+		for c := range x.collectors {
+			if x.matches(&c.spec, ev) {
+				c.mu.Lock()
+				c.events = append(c.events, ev)
+				c.mu.Unlock()
+				update = append(update, c)
+			}
+		}
+	}
+	x.mu.Unlock()
+	for _, c := range update { // WaitForUpdatesEx on latestPage sees new events, as on vCenter
+		simulator.Map.Update(c, []types.PropertyChange{{Name: "latestPage", Val: c.latestPage()}})
+	}
+}
+
+func eventTypeMatches(ev types.BaseEvent, ids []string) bool {
+	for t := reflect.TypeOf(ev).Elem(); ; {
+		for _, id := range ids {
+			if t.Name() == id {
+				return true
+			}
+		}
+		if t.Kind() != reflect.Struct || t.NumField() == 0 || !t.Field(0).Anonymous {
+			return false
+		}
+		t = t.Field(0).Type
+	}
+}
+
+func (x *extension) category(ev types.BaseEvent) string {
+	name := reflect.TypeOf(ev).Elem().Name()
+	for _, info := range simulator.Map.EventManager().Description.EventInfo {
+		if info.Key == name {
+			return info.Category
+		}
+	}
+	return "info"
+}
+
+// parents is what an entity is "within" for a children filter: its inventory parent, and for a
+// VM also its resource pool and host.
+func parents(ref types.ManagedObjectReference) []types.ManagedObjectReference {
+	var out []types.ManagedObjectReference
+	switch obj := simulator.Map.Get(ref).(type) {
+	case *simulator.VirtualMachine:
+		if obj.ResourcePool != nil {
+			out = append(out, *obj.ResourcePool)
+		}
+		if obj.Runtime.Host != nil {
+			out = append(out, *obj.Runtime.Host)
+		}
+		if obj.Parent != nil {
+			out = append(out, *obj.Parent)
+		}
+	case mo.Entity:
+		if p := obj.Entity().Parent; p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+func within(ref, root types.ManagedObjectReference) bool {
+	seen := map[types.ManagedObjectReference]bool{ref: true}
+	queue := parents(ref)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p == root {
+			return true
+		}
+		if !seen[p] {
+			seen[p] = true
+			queue = append(queue, parents(p)...)
+		}
+	}
+	return false
+}
+
+func eventEntities(ev types.BaseEvent) []types.ManagedObjectReference {
+	e := ev.GetEvent()
+	var refs []types.ManagedObjectReference
+	if e.Vm != nil {
+		refs = append(refs, e.Vm.Vm)
+	}
+	if e.Host != nil {
+		refs = append(refs, e.Host.Host)
+	}
+	if e.ComputeResource != nil {
+		refs = append(refs, e.ComputeResource.ComputeResource)
+	}
+	if e.Ds != nil {
+		refs = append(refs, e.Ds.Datastore)
+	}
+	if e.Net != nil {
+		refs = append(refs, e.Net.Network)
+	}
+	if e.Dvs != nil {
+		refs = append(refs, e.Dvs.Dvs)
+	}
+	if e.Datacenter != nil {
+		refs = append(refs, e.Datacenter.Datacenter)
+	}
+	if c, ok := ev.(*types.CustomFieldValueChangedEvent); ok {
+		refs = append(refs, c.Entity.Entity)
+	}
+	return refs
+}
+
+// matches applies an EventFilterSpec: entity (self, children, all), time, user, event type,
+// category and chain id. alarm, scheduledTask and tag are not filtered on.
+func (x *extension) matches(spec *types.EventFilterSpec, ev types.BaseEvent) bool {
+	e := ev.GetEvent()
+	if t := spec.Time; t != nil {
+		if t.BeginTime != nil && e.CreatedTime.Before(*t.BeginTime) {
+			return false
+		}
+		if t.EndTime != nil && e.CreatedTime.After(*t.EndTime) {
+			return false
+		}
+	}
+	if u := spec.UserName; u != nil {
+		ok := u.SystemUser && e.UserName == ""
+		for _, name := range u.UserList {
+			ok = ok || name == e.UserName
+		}
+		if !ok {
+			return false
+		}
+	}
+	if spec.EventChainId != 0 && spec.EventChainId != e.ChainId {
+		return false
+	}
+	if ids := append(append([]string(nil), spec.EventTypeId...), spec.Type...); len(ids) > 0 && !eventTypeMatches(ev, ids) {
+		return false
+	}
+	if len(spec.Category) > 0 {
+		cat, ok := x.category(ev), false
+		for _, c := range spec.Category {
+			ok = ok || c == cat
+		}
+		if !ok {
+			return false
+		}
+	}
+	if f := spec.Entity; f != nil {
+		if si, ok := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance); ok && f.Entity == si.Content.RootFolder &&
+			f.Recursion != types.EventFilterSpecRecursionOptionChildren {
+			return true // as vcsim: the root folder, self or all, is every event
+		}
+		self := f.Recursion == types.EventFilterSpecRecursionOptionSelf || f.Recursion == types.EventFilterSpecRecursionOptionAll
+		children := f.Recursion == types.EventFilterSpecRecursionOptionChildren || f.Recursion == types.EventFilterSpecRecursionOptionAll
+		for _, ref := range eventEntities(ev) {
+			if (self && ref == f.Entity) || (children && within(ref, f.Entity)) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func pageSize(count int32) (int, *soap.Fault) {
+	switch {
+	case count == 0:
+		return 10, nil // vCenter's default latest page
+	case count < 0 || count > 1000:
+		return 0, simulator.Fault("", &types.InvalidArgument{InvalidProperty: "maxCount"})
+	}
+	return int(count), nil
+}
+
+type eventCollector struct {
+	mo.EventHistoryCollector // first: what the property collector reads (through Get)
+
+	x      *extension
+	mu     sync.Mutex
+	spec   types.EventFilterSpec
+	size   int               // latest page size
+	events []types.BaseEvent // every matching event, oldest first
+	pos    int               // the scrollable view: events[pos] is the next ReadNextEvents
+}
+
+func (c *eventCollector) latestPage() []types.BaseEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	page := []types.BaseEvent{}
+	for i := len(c.events) - 1; i >= 0 && len(page) < c.size; i-- {
+		page = append(page, c.events[i]) // newest first, as vcsim and vCenter show it
+	}
+	return page
+}
+
+// Get is what the property collector reads: filter and latestPage.
+func (c *eventCollector) Get() mo.Reference {
+	clone := c.EventHistoryCollector
+	clone.Filter = c.spec
+	clone.LatestPage = c.latestPage()
+	return &clone
+}
+
+func (c *eventCollector) read(count int32, next bool) ([]types.BaseEvent, *soap.Fault) {
+	if count <= 0 {
+		return nil, simulator.Fault("", &types.InvalidArgument{InvalidProperty: "maxCount"})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from, to := c.pos, c.pos+int(count)
+	if !next {
+		from, to = c.pos-int(count), c.pos
+	}
+	if from < 0 {
+		from = 0
+	}
+	if to > len(c.events) {
+		to = len(c.events)
+	}
+	if from >= to {
+		return nil, nil
+	}
+	if next {
+		c.pos = to
+	} else {
+		c.pos = from
+	}
+	return append([]types.BaseEvent(nil), c.events[from:to]...), nil // oldest first
+}
+
+func (c *eventCollector) ReadNextEvents(ctx *simulator.Context, req *types.ReadNextEvents) soap.HasFault {
+	events, fault := c.read(req.MaxCount, true)
+	if fault != nil {
+		return &methods.ReadNextEventsBody{Fault_: fault}
+	}
+	return &methods.ReadNextEventsBody{Res: &types.ReadNextEventsResponse{Returnval: events}}
+}
+
+func (c *eventCollector) ReadPreviousEvents(ctx *simulator.Context, req *types.ReadPreviousEvents) soap.HasFault {
+	events, fault := c.read(req.MaxCount, false)
+	if fault != nil {
+		return &methods.ReadPreviousEventsBody{Fault_: fault}
+	}
+	return &methods.ReadPreviousEventsBody{Res: &types.ReadPreviousEventsResponse{Returnval: events}}
+}
+
+// RewindCollector: the view to the oldest event (where a new collector starts).
+func (c *eventCollector) RewindCollector(ctx *simulator.Context, req *types.RewindCollector) soap.HasFault {
+	c.mu.Lock()
+	c.pos = 0
+	c.mu.Unlock()
+	return &methods.RewindCollectorBody{Res: new(types.RewindCollectorResponse)}
+}
+
+// ResetCollector: the view to just before the latest page.
+func (c *eventCollector) ResetCollector(ctx *simulator.Context, req *types.ResetCollector) soap.HasFault {
+	c.mu.Lock()
+	c.pos = len(c.events) - c.size
+	if c.pos < 0 {
+		c.pos = 0
+	}
+	c.mu.Unlock()
+	return &methods.ResetCollectorBody{Res: new(types.ResetCollectorResponse)}
+}
+
+func (c *eventCollector) SetCollectorPageSize(ctx *simulator.Context, req *types.SetCollectorPageSize) soap.HasFault {
+	size, fault := pageSize(req.MaxCount)
+	if fault != nil {
+		return &methods.SetCollectorPageSizeBody{Fault_: fault}
+	}
+	c.mu.Lock()
+	c.size = size
+	c.mu.Unlock()
+	simulator.Map.Update(c, []types.PropertyChange{{Name: "latestPage", Val: c.latestPage()}})
+	return &methods.SetCollectorPageSizeBody{Res: new(types.SetCollectorPageSizeResponse)}
+}
+
+func (c *eventCollector) DestroyCollector(ctx *simulator.Context, req *types.DestroyCollector) soap.HasFault {
+	ctx.Session.Remove(req.This)
+	c.x.mu.Lock()
+	delete(c.x.collectors, c)
+	c.x.mu.Unlock()
+	return &methods.DestroyCollectorBody{Res: new(types.DestroyCollectorResponse)}
+}
+
 // ---------------------------------------------------------------------------------------------
 // SOAP: which calls go to a hook, and the rewriting of _this.
 
@@ -192,6 +988,15 @@ func (x *extension) hooked(method string, this types.ManagedObjectReference) boo
 		return this.Type == "SessionManager"
 	case "ShutdownGuest":
 		return vm && x.ignoreShutdown
+	case "RelocateVM_Task", "MigrateVM_Task", "Rename_Task":
+		return vm
+	case "SetCustomValue":
+		_, ok := simulator.Map.Get(this).(mo.Entity)
+		return ok
+	case "SetField":
+		return this.Type == "CustomFieldsManager"
+	case "CreateCollectorForEvents", "QueryEvents":
+		return this.Type == "EventManager"
 	}
 	return false
 }
@@ -343,6 +1148,11 @@ func main() {
 	x := newExtension()
 	x.users = users
 	x.ignoreShutdown = *hung
+	describeEvents()
+	if err := x.tapEvents(); err != nil {
+		log.Fatal(err)
+	}
+	simulator.Map.AddHandler(&observer{x})
 
 	model.Service.Listen = &url.URL{Host: *listen}
 	if *cert != "" || *key != "" {
