@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pyVim.connect import Disconnect, SmartConnect
 from pyVim.task import WaitForTask
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 from tests.vcsim import harness
 
@@ -80,6 +80,58 @@ def test_any_listed_user_may_log_in(make_vcsim, login):
         assert si.content.sessionManager.currentSession.userName == user
     with pytest.raises(vim.fault.InvalidLogin):
         login(sim, "alice", "b-pw")
+
+
+def test_reboot_guest_tools_stop_then_run_again_seen_by_wait_for_updates(make_vcsim, login):
+    sim = make_vcsim(*MODEL, "-tools-running", "-reboot-ms", "800", "-user", "alice:a-pw")
+    si = login(sim, "alice", "a-pw")
+    vm = _vm(si, VM0)
+    pc = si.content.propertyCollector.CreatePropertyCollector()
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vm)],
+        propSet=[
+            vmodl.query.PropertyCollector.PropertySpec(
+                type=vim.VirtualMachine, pathSet=["guest.toolsRunningStatus"]
+            )
+        ],
+    )
+    pc.CreateFilter(spec, partialUpdates=True)
+    version = pc.WaitForUpdatesEx("", vmodl.query.PropertyCollector.WaitOptions()).version
+
+    vm.RebootGuest()
+    seen: list[str] = []
+    deadline = time.monotonic() + 10
+    while seen[-1:] != ["guestToolsRunning"] and time.monotonic() < deadline:
+        update = pc.WaitForUpdatesEx(
+            version, vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=1)
+        )
+        if update:
+            version = update.version
+            seen += [c.val for f in update.filterSet for o in f.objectSet for c in o.changeSet]
+    assert seen == ["guestToolsNotRunning", "guestToolsRunning"]
+    assert vm.runtime.powerState == "poweredOn"
+    events = si.content.eventManager.QueryEvents(_about(si, vm, "VmGuestRebootEvent"))
+    assert [(e.vm.name, e.userName) for e in events] == [(VM0, "alice")]
+
+
+def test_a_guest_that_ignores_the_reboot_keeps_tools_down_until_reset(make_vcsim, connect_si):
+    sim = make_vcsim(*MODEL, "-tools-running", "-guest-ignores-reboot", "-reboot-ms", "200")
+    si = connect_si(sim)
+    vm = _vm(si, VM0)
+    vm.RebootGuest()
+    time.sleep(1)
+    assert vm.guest.toolsRunningStatus == "guestToolsNotRunning"
+    with pytest.raises(vim.fault.ToolsUnavailable):
+        vm.RebootGuest()  # as vCenter: no Tools, no guest reboot
+
+    WaitForTask(vm.ResetVM_Task())  # a hard reset: the VM stays on, the guest boots again
+    assert vm.runtime.powerState == "poweredOn"
+    deadline = time.monotonic() + 10
+    while vm.guest.toolsRunningStatus != "guestToolsRunning" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert vm.guest.toolsRunningStatus == "guestToolsRunning"
+    kinds = [type(e).__name__.split(".")[-1] for e in _events(si, _about(si, vm))]
+    assert kinds[-2:] == ["VmGuestRebootEvent", "VmResettingEvent"]  # no power off/on events
 
 
 def test_reconfigure_by_alice_is_in_an_entity_and_time_filtered_collector(make_vcsim, login):

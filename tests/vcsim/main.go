@@ -10,6 +10,7 @@
 //   - logins as several users (-user u1:p1,u2:p2);
 //   - the events vcsim does not post (rename, relocate, migrate, custom field value changed), and
 //     an EventHistoryCollector with vCenter's filters and paging;
+//   - RebootGuest, and a ResetVM_Task that keeps the VM on (-reboot-ms, -guest-ignores-reboot);
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -36,6 +37,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
@@ -105,12 +107,20 @@ func (c credentials) valid(user, password string) bool {
 // ---------------------------------------------------------------------------------------------
 // The extension: state shared by the hooks, the HTTP handlers and the registry observer.
 
+type guestState struct {
+	generation int  // bumped by every reboot, reset and power change: stale timers do nothing
+	down       bool // we took Tools down (reboot, reset) and they have not come back yet
+}
+
 type extension struct {
 	users          credentials
+	rebootDelay    time.Duration
+	ignoreReboot   bool
 	ignoreShutdown bool
 	internal       *simulator.Context // for calls no client made (events nobody caused)
 
 	mu         sync.Mutex
+	guests     map[types.ManagedObjectReference]*guestState
 	history    []types.BaseEvent // every event, oldest first
 	lastKey    int32
 	tap        *simulator.EventHistoryCollector
@@ -127,6 +137,7 @@ func newExtension() *extension {
 			},
 			Map: simulator.Map,
 		},
+		guests:     map[types.ManagedObjectReference]*guestState{},
 		collectors: map[*eventCollector]bool{},
 	}
 }
@@ -276,6 +287,80 @@ func describeEvents() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Guest Tools: reboot, reset, and Tools coming back after -reboot-ms.
+
+func setTools(vm *simulator.VirtualMachine, running bool) {
+	status := string(types.VirtualMachineToolsRunningStatusGuestToolsNotRunning)
+	tools := types.VirtualMachineToolsStatusToolsNotRunning
+	state := "notRunning"
+	if running {
+		status = string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+		tools = types.VirtualMachineToolsStatusToolsOk
+		state = "running"
+	}
+	simulator.Map.Update(vm, []types.PropertyChange{
+		{Name: "guest.toolsRunningStatus", Val: status},
+		{Name: "guest.toolsStatus", Val: tools},
+		{Name: "guest.guestState", Val: state},
+		{Name: "summary.guest.toolsRunningStatus", Val: status},
+		{Name: "summary.guest.toolsStatus", Val: tools},
+	})
+}
+
+func (x *extension) guest(ref types.ManagedObjectReference) *guestState {
+	g, ok := x.guests[ref]
+	if !ok {
+		g = &guestState{}
+		x.guests[ref] = g
+	}
+	return g
+}
+
+// guestDown takes the VM's Tools down now (the caller holds the VM's lock) and, unless the
+// guest hangs, brings them back after -reboot-ms.
+func (x *extension) guestDown(vm *simulator.VirtualMachine, comeBack bool) {
+	x.mu.Lock()
+	g := x.guest(vm.Self)
+	g.generation++
+	g.down = true
+	gen := g.generation
+	x.mu.Unlock()
+	setTools(vm, false)
+	if comeBack {
+		x.toolsBackLater(vm.Self, gen)
+	}
+}
+
+func (x *extension) toolsBackLater(ref types.ManagedObjectReference, gen int) {
+	time.AfterFunc(x.rebootDelay, func() {
+		vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+		if !ok {
+			return
+		}
+		simulator.Map.WithLock(vm, func() {
+			if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+				return
+			}
+			x.mu.Lock()
+			g := x.guests[ref]
+			current := g != nil && g.generation == gen && g.down
+			if current {
+				g.down = false
+			}
+			x.mu.Unlock()
+			if current {
+				setTools(vm, true)
+			}
+		})
+	})
+}
+
+func (x *extension) toolsRunning(vm *simulator.VirtualMachine) bool {
+	return vm.Guest != nil &&
+		vm.Guest.ToolsRunningStatus == string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+}
+
+// ---------------------------------------------------------------------------------------------
 // The registry observer: sees every Map.Update, so it sees what vcsim does on its own.
 
 type observer struct{ x *extension }
@@ -293,6 +378,27 @@ func (o *observer) UpdateObject(obj mo.Reference, changes []types.PropertyChange
 		if x.tap != nil && ref == x.tap.Self {
 			x.eventPosted()
 		}
+	case "VirtualMachine":
+		for _, c := range changes {
+			if c.Name == "runtime.powerState" {
+				x.powerChanged(ref, fmt.Sprint(c.Val))
+			}
+		}
+	}
+}
+
+// powerChanged runs inside the power task (the VM is locked). A power cycle brings back the
+// Tools of a guest we took down (a hung reboot ends with a hard power off and on).
+func (x *extension) powerChanged(ref types.ManagedObjectReference, state string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	g, ok := x.guests[ref]
+	if !ok {
+		return
+	}
+	g.generation++
+	if state == string(types.VirtualMachinePowerStatePoweredOn) && g.down {
+		x.toolsBackLater(ref, g.generation)
 	}
 }
 
@@ -360,6 +466,29 @@ func (h *hook) Login(ctx *simulator.Context, req *types.Login) soap.HasFault {
 	return simulator.Map.SessionManager().Login(ctx, req)
 }
 
+// RebootGuest (missing in vcsim): needs the VM on and Tools running; posts VmGuestRebootEvent;
+// Tools stop at once and run again after -reboot-ms (never with -guest-ignores-reboot).
+func (h *hook) RebootGuest(ctx *simulator.Context, req *types.RebootGuest) soap.HasFault {
+	req.This = h.target()
+	body := new(methods.RebootGuestBody)
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		switch {
+		case vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn:
+			body.Fault_ = invalidPowerState(vm)
+		case !h.x.toolsRunning(vm):
+			body.Fault_ = simulator.Fault("Cannot complete operation because VMware Tools is not running in this virtual machine.", new(types.ToolsUnavailable))
+		default:
+			postEvent(ctx, &types.VmGuestRebootEvent{VmEvent: vmEvent(vm)})
+			h.x.guestDown(vm, !h.x.ignoreReboot)
+			body.Res = new(types.RebootGuestResponse)
+		}
+	})
+	if fault != nil {
+		body.Fault_ = fault
+	}
+	return body
+}
+
 // ShutdownGuest with -guest-ignores-shutdown: accepted, and the guest stays up (a hung guest).
 func (h *hook) ShutdownGuest(ctx *simulator.Context, req *types.ShutdownGuest) soap.HasFault {
 	req.This = h.target()
@@ -370,6 +499,42 @@ func (h *hook) ShutdownGuest(ctx *simulator.Context, req *types.ShutdownGuest) s
 			return
 		}
 		body.Res = new(types.ShutdownGuestResponse)
+	})
+	if fault != nil {
+		body.Fault_ = fault
+	}
+	return body
+}
+
+// ResetVM_Task: vcsim powers the VM off and on (two power events, powerState flips); vCenter
+// keeps it poweredOn, posts VmResettingEvent, and the guest reboots (Tools go and come back).
+func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap.HasFault {
+	req.This = h.target()
+	body := new(methods.ResetVM_TaskBody)
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		task := simulator.CreateTask(vm, "reset", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+			if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+				return nil, &types.InvalidPowerState{
+					RequestedState: types.VirtualMachinePowerStatePoweredOn,
+					ExistingState:  vm.Runtime.PowerState,
+				}
+			}
+			postEvent(ctx, &types.VmResettingEvent{VmEvent: vmEvent(vm)})
+			now := time.Now()
+			simulator.Map.Update(vm, []types.PropertyChange{
+				{Name: "runtime.bootTime", Val: now},
+				{Name: "summary.runtime.bootTime", Val: now},
+			})
+			h.x.mu.Lock()
+			g, known := h.x.guests[vm.Self]
+			downByUs := known && g.down
+			h.x.mu.Unlock()
+			if downByUs || h.x.toolsRunning(vm) {
+				h.x.guestDown(vm, true)
+			}
+			return nil, nil
+		})
+		body.Res = &types.ResetVM_TaskResponse{Returnval: task.Run()}
 	})
 	if fault != nil {
 		body.Fault_ = fault
@@ -997,6 +1162,8 @@ func (x *extension) hooked(method string, this types.ManagedObjectReference) boo
 		return this.Type == "CustomFieldsManager"
 	case "CreateCollectorForEvents", "QueryEvents":
 		return this.Type == "EventManager"
+	case "RebootGuest", "ResetVM_Task":
+		return vm
 	}
 	return false
 }
@@ -1102,6 +1269,8 @@ func main() {
 	autostart := flag.Bool("autostart", true, "power on the VMs the model creates")
 	tools := flag.Bool("tools-running", false, "the model's VMs report VMware Tools running (guest shutdown)")
 	hung := flag.Bool("guest-ignores-shutdown", false, "ShutdownGuest succeeds but the guest never powers off")
+	rebootMs := flag.Int("reboot-ms", 1000, "milliseconds a guest takes to reboot (RebootGuest, ResetVM_Task) before Tools run again")
+	ignoreReboot := flag.Bool("guest-ignores-reboot", false, "after RebootGuest the guest's Tools never come back")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	var users credentials
 	flag.Var(&users, "user", "user:password[,user:password...] any of which may log in (repeatable; default: any non-empty)")
@@ -1142,11 +1311,15 @@ func main() {
 			vm := entity.(*simulator.VirtualMachine)
 			vm.Guest.ToolsRunningStatus = string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
 			vm.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+			vm.Summary.Guest.ToolsRunningStatus = vm.Guest.ToolsRunningStatus
+			vm.Summary.Guest.ToolsStatus = vm.Guest.ToolsStatus
 		}
 	}
 
 	x := newExtension()
 	x.users = users
+	x.rebootDelay = time.Duration(*rebootMs) * time.Millisecond
+	x.ignoreReboot = *ignoreReboot
 	x.ignoreShutdown = *hung
 	describeEvents()
 	if err := x.tapEvents(); err != nil {
