@@ -134,6 +134,62 @@ def test_a_guest_that_ignores_the_reboot_keeps_tools_down_until_reset(make_vcsim
     assert kinds[-2:] == ["VmGuestRebootEvent", "VmResettingEvent"]  # no power off/on events
 
 
+def test_customize_vm_reports_hostname_and_ip_after_the_next_power_on(make_vcsim, connect_si):
+    sim = make_vcsim(*MODEL, "-autostart=false")
+    si = connect_si(sim)
+    vm = _vm(si, VM0)
+    c = vim.vm.customization
+    spec = c.Specification(
+        identity=c.LinuxPrep(hostName=c.FixedName(name="web01"), domain="example.com"),
+        globalIPSettings=c.GlobalIPSettings(),
+        nicSettingMap=[
+            c.AdapterMapping(
+                adapter=c.IPSettings(ip=c.FixedIp(ipAddress="10.0.0.5"), subnetMask="255.255.255.0")
+            )
+        ],
+    )
+    WaitForTask(vm.CustomizeVM_Task(spec))
+    assert vm.config.tools.pendingCustomization
+    assert vm.guest.hostName is None
+
+    WaitForTask(vm.PowerOnVM_Task())
+    assert (vm.guest.hostName, vm.guest.ipAddress) == ("web01", "10.0.0.5")
+    assert list(vm.guest.net[0].ipAddress) == ["10.0.0.5"]
+    assert (vm.summary.guest.hostName, vm.summary.guest.ipAddress) == ("web01", "10.0.0.5")
+    assert not vm.config.tools.pendingCustomization
+    kinds = [type(e).__name__.split(".")[-1] for e in _events(si, _about(si, vm))]
+    assert kinds[-2:] == ["CustomizationStartedEvent", "CustomizationSucceeded"]
+
+
+def test_clone_with_a_sysprep_customization_takes_its_computer_name(make_vcsim, connect_si):
+    sim = make_vcsim(*MODEL, "-autostart=false")
+    si = connect_si(sim)
+    source = _vm(si, VM1)
+    c = vim.vm.customization
+    custom = c.Specification(
+        identity=c.Sysprep(
+            userData=c.UserData(
+                computerName=c.FixedName(name="WIN01"), fullName="ops", orgName="ops", productId=""
+            ),
+            guiUnattended=c.GuiUnattended(),
+            identification=c.Identification(),
+        ),
+        globalIPSettings=c.GlobalIPSettings(),
+        nicSettingMap=[c.AdapterMapping(adapter=c.IPSettings(ip=c.FixedIp(ipAddress="10.0.0.9")))],
+    )
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(), customization=custom)
+    task = source.CloneVM_Task(folder=source.parent, name="win-1", spec=spec)
+    WaitForTask(task)
+    clone = task.info.result
+    WaitForTask(clone.PowerOnVM_Task())
+    assert (clone.guest.hostName, clone.guest.ipAddress) == ("WIN01", "10.0.0.9")
+
+    custom.nicSettingMap *= 2  # more NIC settings than NICs: the clone fails, as on vCenter
+    task = source.CloneVM_Task(folder=source.parent, name="win-2", spec=spec)
+    with pytest.raises(vim.fault.NicSettingMismatch):
+        WaitForTask(task)
+
+
 def test_reconfigure_by_alice_is_in_an_entity_and_time_filtered_collector(make_vcsim, login):
     sim = make_vcsim(*MODEL, "-user", "alice:a-pw,bob:b-pw")
     alice, bob = login(sim, "alice", "a-pw"), login(sim, "bob", "b-pw")
@@ -181,3 +237,19 @@ def test_rename_relocate_migrate_and_custom_values_are_events_with_the_user(make
     assert {user for _, user in events[-7:]} == {"carol"}
     changed = si.content.eventManager.QueryEvents(_about(si, vm, "CustomFieldValueChangedEvent"))
     assert (changed[0].value, changed[0].prevState) == ("team-b", "team-a")  # newest first
+
+
+def test_method_delay_slows_the_methods_we_added(make_vcsim, connect_si):
+    delays = "RebootGuest=300,ResetVM_Task=300,CustomizeVM_Task=300"
+    sim = make_vcsim(*MODEL, "-tools-running", "-method-delay", delays)
+    vm = _vm(connect_si(sim), VM0)
+    c = vim.vm.customization
+    spec = c.Specification(
+        identity=c.LinuxPrep(hostName=c.FixedName(name="x"), domain="example.com"),
+        globalIPSettings=c.GlobalIPSettings(),
+    )
+    calls = [vm.RebootGuest, vm.ResetVM_Task, lambda: vm.CustomizeVM_Task(spec)]  # VM on: fails
+    for call in calls:
+        started = time.monotonic()
+        call()
+        assert time.monotonic() - started >= 0.3

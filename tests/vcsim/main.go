@@ -11,6 +11,7 @@
 //   - the events vcsim does not post (rename, relocate, migrate, custom field value changed), and
 //     an EventHistoryCollector with vCenter's filters and paging;
 //   - RebootGuest, and a ResetVM_Task that keeps the VM on (-reboot-ms, -guest-ignores-reboot);
+//   - guest customization events, and customization of clones;
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -119,12 +120,13 @@ type extension struct {
 	ignoreShutdown bool
 	internal       *simulator.Context // for calls no client made (events nobody caused)
 
-	mu         sync.Mutex
-	guests     map[types.ManagedObjectReference]*guestState
-	history    []types.BaseEvent // every event, oldest first
-	lastKey    int32
-	tap        *simulator.EventHistoryCollector
-	collectors map[*eventCollector]bool
+	mu          sync.Mutex
+	guests      map[types.ManagedObjectReference]*guestState
+	customizing map[types.ManagedObjectReference]bool // customization pending, events to post
+	history     []types.BaseEvent                     // every event, oldest first
+	lastKey     int32
+	tap         *simulator.EventHistoryCollector
+	collectors  map[*eventCollector]bool
 }
 
 func newExtension() *extension {
@@ -137,8 +139,9 @@ func newExtension() *extension {
 			},
 			Map: simulator.Map,
 		},
-		guests:     map[types.ManagedObjectReference]*guestState{},
-		collectors: map[*eventCollector]bool{},
+		guests:      map[types.ManagedObjectReference]*guestState{},
+		customizing: map[types.ManagedObjectReference]bool{},
+		collectors:  map[*eventCollector]bool{},
 	}
 }
 
@@ -271,6 +274,10 @@ func describeEvents() {
 			"Renamed {{.Vm.Name}} from {{.OldName}} to {{.NewName}} in {{.Datacenter.Name}}"},
 		"CustomFieldValueChangedEvent": {"Custom field value changed", "info",
 			"Changed custom field {{.Name}} on {{.Entity.Name}} to {{.Value}}"},
+		"CustomizationStartedEvent": {"Started customization", "info",
+			"Started customization of VM {{.Vm.Name}}. Customization log located at {{.LogLocation}} in the guest OS."},
+		"CustomizationSucceeded": {"Customization succeeded", "info",
+			"Customization of VM {{.Vm.Name}} succeeded. Customization log located at {{.LogLocation}} in the guest OS."},
 	}
 	for i := range m.Description.EventInfo {
 		info := &m.Description.EventInfo[i]
@@ -383,6 +390,9 @@ func (o *observer) UpdateObject(obj mo.Reference, changes []types.PropertyChange
 			if c.Name == "runtime.powerState" {
 				x.powerChanged(ref, fmt.Sprint(c.Val))
 			}
+			if c.Name == "config.tools.pendingCustomization" && fmt.Sprint(c.Val) == "" {
+				x.customized(ref) // vcsim applied the customization at power on
+			}
 		}
 	}
 }
@@ -400,6 +410,28 @@ func (x *extension) powerChanged(ref types.ManagedObjectReference, state string)
 	if state == string(types.VirtualMachinePowerStatePoweredOn) && g.down {
 		x.toolsBackLater(ref, g.generation)
 	}
+}
+
+// customized runs when vcsim has applied a pending customization at power on (the VM is locked):
+// post the events vCenter posts and mirror the guest identity into the summary.
+func (x *extension) customized(ref types.ManagedObjectReference) {
+	x.mu.Lock()
+	pending := x.customizing[ref]
+	delete(x.customizing, ref)
+	x.mu.Unlock()
+	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	if !pending || !ok {
+		return
+	}
+	simulator.Map.Update(vm, []types.PropertyChange{
+		{Name: "summary.guest.hostName", Val: vm.Guest.HostName},
+		{Name: "summary.guest.ipAddress", Val: vm.Guest.IpAddress},
+	})
+	event := types.CustomizationEvent{VmEvent: vmEvent(vm), LogLocation: "/var/log/vmware-imc/toolsDeployPkg.log"}
+	postEvent(x.internal,
+		&types.CustomizationStartedEvent{CustomizationEvent: event},
+		&types.CustomizationSucceeded{CustomizationEvent: event},
+	)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,6 +572,83 @@ func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap
 		body.Fault_ = fault
 	}
 	return body
+}
+
+// markCustomizing publishes vcsim's pendingCustomization (it sets the field behind the property
+// collector's back) and remembers to post the customization events at the next power on.
+func (x *extension) markCustomizing(vm *simulator.VirtualMachine) {
+	x.mu.Lock()
+	x.customizing[vm.Self] = true
+	x.mu.Unlock()
+	simulator.Map.Update(vm, []types.PropertyChange{
+		{Name: "config.tools.pendingCustomization", Val: vm.Config.Tools.PendingCustomization},
+	})
+}
+
+// CustomizeVM_Task: vcsim's own (validates, applies hostName/IP to the guest at the next power
+// on), plus the pending flag published and the events posted.
+func (h *hook) CustomizeVMTask(ctx *simulator.Context, req *types.CustomizeVM_Task) soap.HasFault {
+	req.This = h.target()
+	var res soap.HasFault
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		res = vm.CustomizeVMTask(req)
+		if task, _ := taskOf(res); succeeded(task) {
+			h.x.markCustomizing(vm)
+		}
+	})
+	if fault != nil {
+		return &methods.CustomizeVM_TaskBody{Fault_: fault}
+	}
+	return res
+}
+
+// CloneVM_Task: vcsim ignores spec.customization; apply it to the clone as CustomizeVM_Task
+// would. If the spec does not fit the clone (NIC count), the clone fails and is removed, as on
+// vCenter, where the spec is checked before cloning.
+func (h *hook) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Task) soap.HasFault {
+	req.This = h.target()
+	var res soap.HasFault
+	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		res = vm.CloneVMTask(ctx, req)
+		task, _ := taskOf(res)
+		if req.Spec.Customization == nil || !succeeded(task) {
+			return
+		}
+		clone, ok := simulator.Map.Get(task.Info.Result.(types.ManagedObjectReference)).(*simulator.VirtualMachine)
+		if !ok {
+			return
+		}
+		var failure types.BaseMethodFault
+		simulator.Map.WithLock(clone, func() {
+			ctask, f := taskOf(clone.CustomizeVMTask(&types.CustomizeVM_Task{This: clone.Self, Spec: *req.Spec.Customization}))
+			switch {
+			case f != nil:
+				failure = f.VimFault().(types.BaseMethodFault)
+			case !succeeded(ctask):
+				failure = ctask.Info.Error.Fault
+			default:
+				h.x.markCustomizing(clone)
+			}
+		})
+		if failure == nil {
+			return
+		}
+		cctx := *ctx
+		cref := clone.Self
+		cctx.Caller = &cref
+		simulator.Map.WithLock(clone, func() {
+			_ = clone.DestroyTask(&cctx, &types.Destroy_Task{This: clone.Self})
+		})
+		simulator.Map.Update(task, []types.PropertyChange{
+			{Name: "info.state", Val: types.TaskInfoStateError},
+			{Name: "info.result", Val: nil},
+			{Name: "info.error", Val: types.LocalizedMethodFault{Fault: failure, LocalizedMessage: fmt.Sprintf("%T", failure)}},
+		})
+	})
+	if fault != nil {
+		return &methods.CloneVM_TaskBody{Fault_: fault}
+	}
+	return res
 }
 
 // RelocateVM_Task: vcsim's own, plus VmBeingRelocatedEvent and VmRelocatedEvent (vcsim posts none).
@@ -1163,6 +1272,8 @@ func (x *extension) hooked(method string, this types.ManagedObjectReference) boo
 	case "CreateCollectorForEvents", "QueryEvents":
 		return this.Type == "EventManager"
 	case "RebootGuest", "ResetVM_Task":
+		return vm
+	case "CustomizeVM_Task", "CloneVM_Task":
 		return vm
 	}
 	return false
