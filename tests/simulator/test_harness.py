@@ -6,10 +6,14 @@ talk to the simulator directly (pyVmomi, and plain HTTP for the REST API), not t
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime
+import json
 import ssl
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -73,6 +77,43 @@ def _about(si: Any, vm: Any, *types: str) -> vim.event.EventFilterSpec:
     )
 
 
+def _http(
+    sim: harness.Simulator,
+    method: str,
+    path: str,
+    body: Any = None,
+    session: str | None = None,
+    basic: tuple[str, str] | None = None,
+) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        f"https://{sim.host}:{sim.port}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    if session:
+        req.add_header("vmware-api-session-id", session)
+    if basic:
+        req.add_header(
+            "Authorization", "Basic " + base64.b64encode(":".join(basic).encode()).decode()
+        )
+    try:
+        with urllib.request.urlopen(req, context=_ssl(sim)) as resp:
+            status, data = resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        status, data = err.code, err.read()
+    return status, json.loads(data) if data else None
+
+
+TAGGING = "/rest/com/vmware/cis/tagging"
+
+
+def _rest_login(sim: harness.Simulator, user: str, password: str) -> str:
+    status, body = _http(sim, "POST", "/rest/com/vmware/cis/session", basic=(user, password))
+    assert status == 200, body
+    return body["value"]
+
+
 def test_any_listed_user_may_log_in(make_vcsim, login):
     sim = make_vcsim(*MODEL, "-user", "alice:a-pw,bob:b-pw")  # and the harness's own user
     for user, password in [("alice", "a-pw"), ("bob", "b-pw"), (sim.user, sim.password)]:
@@ -80,6 +121,58 @@ def test_any_listed_user_may_log_in(make_vcsim, login):
         assert si.content.sessionManager.currentSession.userName == user
     with pytest.raises(vim.fault.InvalidLogin):
         login(sim, "alice", "b-pw")
+
+
+def test_rest_tags_attach_to_two_vms_and_list_both_in_one_call(make_vcsim, connect_si):
+    sim = make_vcsim(*MODEL)
+    vm0, vm1 = (_vm(connect_si(sim), name) for name in (VM0, VM1))
+    assert _http(sim, "POST", "/rest/com/vmware/cis/session", basic=(sim.user, "wrong"))[0] == 401
+    sid = _rest_login(sim, sim.user, sim.password)
+    spec = {"name": "env", "description": "", "cardinality": "SINGLE", "associable_types": []}
+    _, cat = _http(sim, "POST", f"{TAGGING}/category", {"create_spec": spec}, sid)
+    tag_spec = {"name": "prod", "description": "", "category_id": cat["value"]}
+    _, tag = _http(sim, "POST", f"{TAGGING}/tag", {"create_spec": tag_spec}, sid)
+    tag_id = tag["value"]
+    objects = [{"type": "VirtualMachine", "id": vm._moId} for vm in (vm0, vm1)]
+    for obj in objects:
+        status, res = _http(
+            sim,
+            "POST",
+            f"{TAGGING}/tag-association?~action=attach-multiple-tags-to-object",
+            {"object_id": obj, "tag_ids": [tag_id]},
+            sid,
+        )
+        assert (status, res["value"]) == (200, {"success": True, "error_messages": []})
+
+    status, res = _http(
+        sim,
+        "POST",
+        f"{TAGGING}/tag-association?~action=list-attached-tags-on-objects",
+        {"object_ids": objects},
+        sid,
+    )
+    assert status == 200
+    assert sorted((r["object_id"]["id"], r["tag_ids"]) for r in res["value"]) == sorted(
+        (obj["id"], [tag_id]) for obj in objects
+    )
+
+    # vcsim 0.24's detach-multiple-tags-from-object leaves the association behind: ours detaches
+    detach = f"{TAGGING}/tag-association?~action=detach-multiple-tags-from-object"
+    status, res = _http(sim, "POST", detach, {"object_id": objects[0], "tag_ids": [tag_id]}, sid)
+    assert (status, res["value"]["success"]) == (200, True)
+    by_tag = f"{TAGGING}/tag-association/id:{tag_id}"
+    _, res = _http(sim, "POST", f"{by_tag}?~action=list-attached-objects", session=sid)
+    assert res["value"] == [objects[1]]
+    status, res = _http(
+        sim,
+        "POST",
+        f"{by_tag}?~action=detach-tag-from-multiple-objects",
+        {"object_ids": [objects[1]]},
+        sid,
+    )
+    assert (status, res["value"]["success"]) == (200, True)
+    _, res = _http(sim, "POST", f"{by_tag}?~action=list-attached-objects", session=sid)
+    assert res["value"] == []
 
 
 def test_reboot_guest_tools_stop_then_run_again_seen_by_wait_for_updates(make_vcsim, login):

@@ -12,6 +12,8 @@
 //     an EventHistoryCollector with vCenter's filters and paging;
 //   - RebootGuest, and a ResetVM_Task that keeps the VM on (-reboot-ms, -guest-ignores-reboot);
 //   - guest customization events, and customization of clones;
+//   - the vSphere Automation REST API (govmomi's vapi/simulator) on the same listener, with
+//     logins checked and the tagging bulk actions vCenter has;
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -23,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -41,6 +44,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	_ "github.com/vmware/govmomi/vapi/simulator" // registers the /rest endpoints (RegisterEndpoints)
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -1355,9 +1359,267 @@ func (x *extension) serveSOAP(inner http.Handler, w http.ResponseWriter, r *http
 	_, _ = w.Write(bytes.ReplaceAll(rec.Body.Bytes(), []byte(hookPrefix), nil))
 }
 
+// ---------------------------------------------------------------------------------------------
+// REST (vSphere Automation API, govmomi's vapi/simulator): logins checked against -user, the
+// tagging bulk actions vCenter has, and vCenter's JSON shapes.
+
+const (
+	restSession     = "/rest/com/vmware/cis/session"
+	restTagging     = "/rest/com/vmware/cis/tagging/"
+	restAssociation = "/rest/com/vmware/cis/tagging/tag-association"
+)
+
+// The tag-association actions served (vcsim's, plus detach-tag-from-multiple-objects and a
+// working detach-multiple-tags-from-object from here).
+var associationActions = map[string]bool{
+	"list-attached-tags": true, "list-attached-objects-on-tags": true,
+	"list-attached-tags-on-objects": true, "attach-multiple-tags-to-object": true,
+	"detach-multiple-tags-from-object": true,
+}
+var associationIDActions = map[string]bool{
+	"attach": true, "detach": true, "list-attached-objects": true,
+	"attach-tag-to-multiple-objects": true, "detach-tag-from-multiple-objects": true,
+}
+
+// knownAction says whether a tagging ~action is served (vcsim's, or ours).
+func knownAction(p, action string) bool {
+	switch {
+	case p == restAssociation:
+		return associationActions[action]
+	case strings.HasPrefix(p, restAssociation+"/id:"):
+		return associationIDActions[action]
+	case strings.HasPrefix(p, restTagging+"tag/id:"):
+		return action == "list-tags-for-category"
+	}
+	return false
+}
+
+func vapiError(w http.ResponseWriter, status int, kind, message string) {
+	writeJSON(w, status, map[string]interface{}{
+		"type": kind,
+		"value": map[string]interface{}{"messages": []interface{}{map[string]interface{}{
+			"args": []string{}, "default_message": message, "id": kind,
+		}}},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v interface{}) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type batchError struct {
+	ID      string   `json:"id"`
+	Message string   `json:"default_message"`
+	Args    []string `json:"args"`
+}
+
+func batchResult(errs []batchError) map[string]interface{} {
+	if errs == nil {
+		errs = []batchError{}
+	}
+	return map[string]interface{}{"value": map[string]interface{}{"success": len(errs) == 0, "error_messages": errs}}
+}
+
+// restCall makes a request to the simulator's own REST handler with the client's credentials.
+func restCall(inner http.Handler, orig *http.Request, method, target string, body []byte) *httptest.ResponseRecorder {
+	if method == http.MethodPost && len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}") // vcsim decodes a body even for actions that take none (list-attached-objects)
+	}
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	for _, h := range []string{"vmware-api-session-id", "Cookie", "Authorization"} {
+		if v := orig.Header.Values(h); len(v) > 0 {
+			req.Header[http.CanonicalHeaderKey(h)] = v
+		}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	inner.ServeHTTP(rec, req)
+	return rec
+}
+
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	if rec.Code == http.StatusUnauthorized && rec.Body.Len() == 0 {
+		vapiError(w, http.StatusUnauthorized, "com.vmware.vapi.std.errors.unauthenticated", "Authentication required.")
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+func (x *extension) serveREST(inner http.Handler, w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	action := r.URL.Query().Get("~action")
+	if p == restSession && r.Method == http.MethodPost && action == "" {
+		if user, password, ok := r.BasicAuth(); ok && !x.users.valid(user, password) {
+			vapiError(w, http.StatusUnauthorized, "com.vmware.vapi.std.errors.unauthenticated", "Authentication required.")
+			return
+		}
+	}
+	if !strings.HasPrefix(p, restTagging) {
+		inner.ServeHTTP(w, r)
+		return
+	}
+	body, err := ioutil.ReadAll(r.Body)
+	_ = r.Body.Close()
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(body, &fields)
+	byID := strings.HasPrefix(p, restAssociation+"/id:")
+	needsObject := map[string]bool{"list-attached-tags": !byID, "attach-multiple-tags-to-object": !byID,
+		"detach-multiple-tags-from-object": !byID, "attach": byID, "detach": byID}
+	if r.Method == http.MethodPost && needsObject[action] && fields["object_id"] == nil {
+		vapiError(w, http.StatusBadRequest, "com.vmware.vapi.std.errors.invalid_argument", "object_id is required")
+		return
+	}
+	if r.Method == http.MethodPost && action != "" && !knownAction(p, action) {
+		// vcsim ignores an unknown ~action, or worse: POST /tag?~action=x creates a nameless tag.
+		if rec := restCall(inner, r, http.MethodGet, restSession, nil); rec.Code != http.StatusOK {
+			copyResponse(w, rec) // not logged in
+			return
+		}
+		vapiError(w, http.StatusNotFound, "com.vmware.vapi.std.errors.operation_not_found", "Unknown operation: "+action)
+		return
+	}
+	switch {
+	case p == restAssociation && action == "detach-multiple-tags-from-object":
+		// vcsim's marks the association false but keeps it, so list-attached-objects still lists it.
+		var tags []string
+		_ = json.Unmarshal(fields["tag_ids"], &tags)
+		detach, _ := json.Marshal(map[string]json.RawMessage{"object_id": fields["object_id"]})
+		var calls []batchCall
+		for _, id := range tags {
+			calls = append(calls, batchCall{restAssociation + "/id:" + id + "?~action=detach", detach, id})
+		}
+		x.batch(inner, w, r, calls)
+	case byID && action == "detach-tag-from-multiple-objects":
+		if rec := restCall(inner, r, http.MethodPost, p+"?~action=list-attached-objects", nil); rec.Code != http.StatusOK {
+			x.normalize(w, r, action, rec) // not logged in, or no such tag
+			return
+		}
+		var objects []json.RawMessage
+		_ = json.Unmarshal(fields["object_ids"], &objects)
+		var calls []batchCall
+		for _, object := range objects {
+			var id struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(object, &id)
+			detach, _ := json.Marshal(map[string]json.RawMessage{"object_id": object})
+			calls = append(calls, batchCall{p + "?~action=detach", detach, id.ID})
+		}
+		x.batch(inner, w, r, calls)
+	default:
+		x.normalize(w, r, action, restCall(inner, r, r.Method, r.URL.RequestURI(), body))
+	}
+}
+
+type batchCall struct {
+	target string
+	body   []byte
+	item   string // the tag or object, for the error message
+}
+
+// batch makes one simulator call per item and answers vCenter's BatchResult.
+func (x *extension) batch(inner http.Handler, w http.ResponseWriter, r *http.Request, calls []batchCall) {
+	if rec := restCall(inner, r, http.MethodGet, restSession, nil); rec.Code != http.StatusOK {
+		copyResponse(w, rec) // not logged in
+		return
+	}
+	var errs []batchError
+	for _, call := range calls {
+		rec := restCall(inner, r, http.MethodPost, call.target, call.body)
+		switch rec.Code {
+		case http.StatusOK:
+		case http.StatusNotFound:
+			errs = append(errs, batchError{"cis.tagging.objectNotFound.error",
+				fmt.Sprintf("Tagging object %s not found", call.item), []string{call.item}})
+		default:
+			copyResponse(w, rec)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, batchResult(errs))
+}
+
+// normalize answers as vCenter does: lists are [] rather than null, objects carry every field,
+// a bulk attach answers a BatchResult, a missing object a vAPI not_found, an unknown action 404.
+func (x *extension) normalize(w http.ResponseWriter, r *http.Request, action string, rec *httptest.ResponseRecorder) {
+	p := r.URL.Path
+	switch {
+	case rec.Code == http.StatusNotFound && !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json"):
+		vapiError(w, http.StatusNotFound, "com.vmware.vapi.std.errors.not_found", "The object was not found: "+p)
+		return
+	case rec.Code != http.StatusOK:
+		copyResponse(w, rec)
+		return
+	case action == "attach-tag-to-multiple-objects":
+		writeJSON(w, http.StatusOK, batchResult(nil))
+		return
+	}
+	var doc map[string]interface{}
+	if rec.Body.Len() == 0 || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+		copyResponse(w, rec)
+		return
+	}
+	list := strings.HasPrefix(action, "list-") || (r.Method == http.MethodGet &&
+		(p == restTagging+"category" || p == restTagging+"tag"))
+	if doc["value"] == nil && list {
+		doc["value"] = []interface{}{}
+	}
+	defaults := map[string]interface{}{}
+	switch {
+	case strings.HasPrefix(p, restTagging+"category/id:") && r.Method == http.MethodGet:
+		defaults = map[string]interface{}{"description": "", "associable_types": []interface{}{}, "used_by": []interface{}{}}
+	case strings.HasPrefix(p, restTagging+"tag/id:") && r.Method == http.MethodGet && action == "":
+		defaults = map[string]interface{}{"description": "", "used_by": []interface{}{}}
+	}
+	fill := func(v interface{}) {
+		obj, ok := v.(map[string]interface{})
+		if !ok {
+			return
+		}
+		for k, d := range defaults {
+			if obj[k] == nil {
+				obj[k] = d
+			}
+		}
+		for _, k := range []string{"tag_ids", "object_ids"} {
+			if val, present := obj[k]; present && val == nil {
+				obj[k] = []interface{}{}
+			}
+		}
+		if _, batch := obj["success"]; batch && obj["error_messages"] == nil {
+			obj["error_messages"] = []interface{}{}
+		}
+	}
+	if items, ok := doc["value"].([]interface{}); ok {
+		for _, item := range items {
+			fill(item)
+		}
+	} else {
+		fill(doc["value"])
+	}
+	for k, v := range rec.Header() {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
 func (x *extension) handler(inner http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case strings.HasPrefix(r.URL.Path, "/rest/"):
+			x.serveREST(inner, w, r)
 		case r.Method == http.MethodPost && (r.URL.Path == vim25.Path || r.URL.Path == vim25.Path+"/vimService"):
 			x.serveSOAP(inner, w, r)
 		default:
@@ -1439,6 +1701,10 @@ func main() {
 	simulator.Map.AddHandler(&observer{x})
 
 	model.Service.Listen = &url.URL{Host: *listen}
+	if len(users) > 0 {
+		// The vapi simulator's own SOAP client logs in as the first user.
+		model.Service.Listen.User = url.UserPassword(users[0].user, users[0].password)
+	}
 	if *cert != "" || *key != "" {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
 		if err != nil {
@@ -1446,6 +1712,7 @@ func main() {
 		}
 		model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
 	}
+	model.Service.RegisterEndpoints = true // govmomi's vapi/simulator: /rest on the same listener
 
 	server := model.Service.NewServer()
 	defer server.Close()
