@@ -332,6 +332,24 @@ def test_rename_relocate_migrate_and_custom_values_are_events_with_the_user(make
     assert (changed[0].value, changed[0].prevState) == ("team-b", "team-a")  # newest first
 
 
+def test_sessions_end_by_terminate_session_or_all_at_once(make_vcsim, connect_si, login):
+    sim = make_vcsim(*MODEL, "-user", "watcher:w-pw")
+    admin, watcher = connect_si(sim), login(sim, "watcher", "w-pw")
+    keys = [s.key for s in admin.content.sessionManager.sessionList]
+    mine = admin.content.sessionManager.currentSession.key
+    admin.content.sessionManager.TerminateSession([k for k in keys if k != mine])
+    with pytest.raises(vim.fault.NotAuthenticated):
+        _vm(watcher, VM0)
+
+    rest = _rest_login(sim, "watcher", "w-pw")
+    assert _http(sim, "DELETE", "/vcsim/sessions", basic=("watcher", "nope"))[0] == 401
+    status, ended = _http(sim, "DELETE", "/vcsim/sessions", basic=("watcher", "w-pw"))
+    assert (status, ended) == (200, {"soap": 1, "rest": 1})
+    with pytest.raises(vim.fault.NotAuthenticated):
+        _vm(admin, VM0)
+    assert _http(sim, "GET", f"{TAGGING}/tag", session=rest)[0] == 401
+
+
 def test_method_delay_slows_the_methods_we_added(make_vcsim, connect_si):
     delays = "RebootGuest=300,ResetVM_Task=300,CustomizeVM_Task=300"
     sim = make_vcsim(*MODEL, "-tools-running", "-method-delay", delays)

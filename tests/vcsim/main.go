@@ -14,6 +14,7 @@
 //   - guest customization events, and customization of clones;
 //   - the vSphere Automation REST API (govmomi's vapi/simulator) on the same listener, with
 //     logins checked and the tagging bulk actions vCenter has;
+//   - an endpoint that ends every session.
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -123,6 +124,7 @@ type extension struct {
 	ignoreReboot   bool
 	ignoreShutdown bool
 	internal       *simulator.Context // for calls no client made (events nobody caused)
+	vapi           http.Handler       // govmomi's vapi/simulator handler, for its REST sessions
 
 	mu          sync.Mutex
 	guests      map[types.ManagedObjectReference]*guestState
@@ -1615,9 +1617,46 @@ func (x *extension) normalize(w http.ResponseWriter, r *http.Request, action str
 	writeJSON(w, http.StatusOK, doc)
 }
 
+// ---------------------------------------------------------------------------------------------
+// DELETE /vcsim/sessions (basic auth, any -user): ends every SOAP and REST session, as a vCenter
+// restart would; clients must log in again.
+
+func (x *extension) serveSessions(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodDelete {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	if user, password, ok := r.BasicAuth(); !ok || !x.users.valid(user, password) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="vcsim"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	sm := simulator.Map.SessionManager()
+	view := x.internal.Session.Get(sm.Reference()).(*simulator.SessionManager)
+	soapSessions := 0
+	for _, s := range view.SessionList {
+		res := sm.TerminateSession(x.internal, &types.TerminateSession{This: sm.Self, SessionId: []string{s.Key}})
+		if res.Fault() == nil {
+			soapSessions++
+		}
+	}
+	restSessions := 0
+	if lock, ok := x.vapi.(sync.Locker); ok {
+		if v := reflect.ValueOf(x.vapi).Elem().FieldByName("Session"); v.IsValid() && v.Kind() == reflect.Map && v.CanSet() {
+			lock.Lock()
+			restSessions = v.Len()
+			v.Set(reflect.MakeMap(v.Type()))
+			lock.Unlock()
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"soap": soapSessions, "rest": restSessions})
+}
+
 func (x *extension) handler(inner http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.URL.Path == "/vcsim/sessions":
+			x.serveSessions(w, r)
 		case strings.HasPrefix(r.URL.Path, "/rest/"):
 			x.serveREST(inner, w, r)
 		case r.Method == http.MethodPost && (r.URL.Path == vim25.Path || r.URL.Path == vim25.Path+"/vimService"):
@@ -1718,6 +1757,7 @@ func main() {
 	defer server.Close()
 	// Logins are checked by the Login hook against every -user; the SessionManager accepts any.
 	model.Service.Listen.User = simulator.DefaultLogin
+	x.vapi, _ = model.Service.ServeMux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: restSession}})
 	server.Config.Handler = x.handler(server.Config.Handler)
 
 	u := *server.URL
