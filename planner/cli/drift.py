@@ -15,7 +15,15 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.options import CaFileOpt, DirArg, InsecureOpt, UrlOpt, VarFileOpt, VarOpt
+from planner.cli.options import (
+    CaFileOpt,
+    DirArg,
+    InsecureOpt,
+    TimeoutOpt,
+    UrlOpt,
+    VarFileOpt,
+    VarOpt,
+)
 
 
 class DriftFormat(enum.Enum):
@@ -58,6 +66,7 @@ def drift(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
 ) -> int:
     """Report what differs between the configuration and vCenter; change nothing.
 
@@ -80,7 +89,7 @@ def drift(
     config = load_config(directory, list(var or []), list(var_file or []))
     if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
         raise error(f"cannot write {out}: directory {out.parent} does not exist")
-    with open_provider(url, ca_file, insecure, config.vcenter) as provider:
+    with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
         report = compute_drift(config, inventory, url=provider.display_url)
