@@ -4,7 +4,10 @@ One scheduler (this module's main loop) keeps at most `parallelism` steps in fli
 threads only submit (a vCenter call returns a task at once); one waiter thread blocks in the
 provider's `wait_any`, the single place that waits for vCenter. Both report into one queue.
 A failed step skips the rest of its VM's chain and every step of the VMs depending on it;
-a stop request (Ctrl-C) starts nothing new and waits for what is in flight.
+a stop request (Ctrl-C) starts nothing new and waits for what is in flight. A second limit,
+`max_unavailable`, counts power-cycled VMs from the step that takes one down to the step that
+brings it back (the graph's windows); a VM that fails while down stops every further VM from
+being taken down, and after Ctrl-C the VMs already down are still brought back.
 Progress goes out through `on_event`; this module never imports rich, typer or pyVmomi.
 """
 
@@ -27,6 +30,7 @@ from planner.apply.steps import (
     Step,
     StepGraph,
     changed_attributes,
+    restart_timeout,
     shutdown_timeout,
     still_needed,
 )
@@ -60,6 +64,7 @@ class ApplyResult:
     final: tuple[StepEvent, ...]  # the last event of every step, in graph order
     interrupted: bool = False
     relogins: int = 0
+    power_cycled: tuple[str, ...] = ()  # addresses of the VMs taken down and brought back
 
     def with_status(self, *statuses: StepStatus) -> list[StepEvent]:
         return [e for e in self.final if e.status in statuses]
@@ -89,9 +94,12 @@ class Executor:
         parallelism: int = DEFAULT_PARALLELISM,
         on_event: Callable[[StepEvent], None] | None = None,
         wait_timeout: float = WAIT_TIMEOUT_S,
+        max_unavailable: int | None = None,
     ):
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
+        if max_unavailable is not None and max_unavailable < 1:
+            raise ValueError("max_unavailable must be at least 1")
         self.provider = provider
         self.plan = plan
         self.graph = graph
@@ -110,6 +118,11 @@ class Executor:
         self._generation = 0
         self._relogins = 0
         self._finished = False
+        self.max_unavailable = max_unavailable
+        self._window_start = {start: addr for addr, (start, _end) in graph.windows.items()}
+        self._window_end = {end: addr for addr, (_start, end) in graph.windows.items()}
+        self._down: set[str] = set()  # power-cycled VMs between their window's first and last step
+        self._halted: str | None = None  # why no further VM is taken down
 
     # --- public -------------------------------------------------------------------------
 
@@ -130,8 +143,8 @@ class Executor:
             try:
                 while True:
                     ready = self._pump(ready, sorter, pool)
-                    if not self._inflight and (not ready or self._stop.is_set()):
-                        break  # nothing in flight can make more steps ready
+                    if not self._inflight:
+                        break  # what is still waiting can only wait for Ctrl-C or a halt
                     try:
                         item = self._events.get(timeout=0.2)
                     except queue.Empty:
@@ -148,7 +161,8 @@ class Executor:
                 reason = "not started: interrupted" if self._stop.is_set() else "not started"
                 self._finish(step, StepStatus.SKIPPED, message=reason)
         final = tuple(self._state.final[s] for s in self.graph.steps)
-        return ApplyResult(final, self._stop.is_set(), self._relogins)
+        cycled = tuple(self.graph.windows)
+        return ApplyResult(final, self._stop.is_set(), self._relogins, cycled)
 
     # --- scheduling -----------------------------------------------------------------------
 
@@ -168,15 +182,28 @@ class Executor:
                     self._finish(step, StepStatus.SKIPPED, message=reason)
                     sorter.done(step_id)
                     resolved = True
-                elif self._stop.is_set() or len(self._inflight) >= self.parallelism:
+                elif not self._may_start(step) or len(self._inflight) >= self.parallelism:
                     waiting.append(step_id)
                 else:
+                    if step.id in self._window_start:
+                        self._down.add(step.address)
                     self._submit(step, pool, self._now())
             ready = waiting
             if not resolved:
                 return ready
 
+    def _may_start(self, step: Step) -> bool:
+        """After Ctrl-C only the steps bringing a VM that is down back up; a VM goes down only
+        while fewer than max_unavailable are."""
+        if step.id in self._window_start:
+            if self._stop.is_set():
+                return False
+            return self.max_unavailable is None or len(self._down) < self.max_unavailable
+        return not self._stop.is_set() or step.address in self._down
+
     def _skip_reason(self, step: Step) -> str | None:
+        if self._halted is not None and step.id in self._window_start:
+            return self._halted
         for pred in self.graph.predecessors.get(step.id, ()):
             status = self._state.status.get(pred)
             if status in (StepStatus.FAILED, StepStatus.SKIPPED):
@@ -230,6 +257,8 @@ class Executor:
             return p.relocate(moref, after, names)
         if step.kind is StepKind.POWER_OFF:
             return p.power_off(moref, shutdown_timeout(change))
+        if step.kind is StepKind.RESTART:
+            return p.restart(moref, restart_timeout(change))
         if step.kind is StepKind.RECONFIGURE:
             return p.reconfigure(moref, after, names)
         if step.kind is StepKind.POWER:
@@ -327,6 +356,8 @@ class Executor:
             status = StepStatus.UNCHANGED if outcome.note == "unchanged" else StepStatus.APPLIED
             note = "" if status is StepStatus.UNCHANGED else outcome.note
             self._finish(step, status, elapsed, task, note)
+            if step_id in self._window_end:
+                self._down.discard(step.address)
         else:
             self._finish(step, StepStatus.FAILED, elapsed, task, outcome.error or "failed")
             if step.kind is not StepKind.FOLDER:
@@ -347,6 +378,10 @@ class Executor:
         message: str = "",
     ) -> None:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
+        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and step.address in self._down:
+            self._halted = self._halted or (
+                f"not started: {step.address} did not come back, so no further VM is taken down"
+            )
         self._state.status[step.id] = status
         self._state.final[step.id] = event
         self._emit(event)

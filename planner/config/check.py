@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planner.config.durations import duration_seconds
 from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean, evaluate
 from planner.config.expand import instances
 from planner.config.syntax import Attribute, Block, Expr, TupleExpr
@@ -43,6 +44,22 @@ def whole(minimum: int, maximum: int | None = None) -> Checker:
         if maximum is not None and value > maximum:
             raise EvalError(f"{name} must be at most {maximum} (got {value})", pos)
         return int(value)
+
+    return check
+
+
+def duration(minimum: int, maximum: int) -> Checker:
+    def check(name: str, value: Any, pos: Pos) -> int:
+        seconds = duration_seconds(value)
+        if seconds is None:
+            raise EvalError(
+                f"{name} must be a duration (got {describe(value)})",
+                pos,
+                'seconds, or a string like "90s", "10m" or "1h30m"',
+            )
+        if not minimum <= seconds <= maximum:
+            raise EvalError(f"{name} must be {minimum} s to {maximum} s (got {seconds} s)", pos)
+        return seconds
 
     return check
 
@@ -161,7 +178,13 @@ VM_SCHEMA = BlockSchema(
 )
 DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb",))
 NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))
-LIFECYCLE_SCHEMA = BlockSchema({"prevent_destroy": boolean, "ignore_changes": string_list})
+LIFECYCLE_SCHEMA = BlockSchema(
+    {
+        "prevent_destroy": boolean,
+        "ignore_changes": string_list,
+        "restart_timeout": duration(1, 86_400),
+    }
+)
 
 # What `lifecycle { ignore_changes }` may name: the attribute table says.
 IGNORABLE = ignorable_names()
@@ -491,6 +514,8 @@ def build_vm(
     prevent = bool(lifecycle["prevent_destroy"][0]) if "prevent_destroy" in lifecycle else False
     if "prevent_destroy" in lifecycle:
         attr_pos["prevent_destroy"] = lifecycle["prevent_destroy"][1].expr.pos
+    if "restart_timeout" in lifecycle:
+        fields["restart_timeout"] = lifecycle["restart_timeout"][0]
 
     if not ok:
         return None
