@@ -148,6 +148,13 @@ def _is_down(step: Step, change: VMChange) -> bool:
     return step.kind is StepKind.POWER and step.power is not Power.ON
 
 
+def _goes_down_for_good(change: VMChange, chain: list[Step]) -> bool:
+    """A dependency powered off (or suspended) and not brought back: when rolling, its
+    dependents do not wait for it to come up, it waits for them to go down (a VM that is down
+    must not wait for others to go down)."""
+    return not power_cycled(change) and any(_is_down(s, change) for s in chain)
+
+
 def _folder_paths(path: str) -> list[str]:
     parts = [p for p in path.split("/") if p]
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
@@ -204,7 +211,8 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
                 continue
             dependents.setdefault(dep, set()).add(addr)
             dep_change = changes[dep]
-            if dep_change.action is not Action.DELETE and chains[dep]:
+            goes_down = rolling and _goes_down_for_good(dep_change, chains[dep])
+            if dep_change.action is not Action.DELETE and chains[dep] and not goes_down:
                 # like Terraform: a dependent comes up only once its dependency is fully applied
                 for step in chains[addr]:
                     if _is_up(step, change):

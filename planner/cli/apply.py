@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli.options import CaFileOpt, InsecureOpt, TargetOpt, UrlOpt, VarFileOpt, VarOpt
+from planner.cli.options import (
+    CaFileOpt,
+    InsecureOpt,
+    RestartOpt,
+    TargetOpt,
+    UrlOpt,
+    VarFileOpt,
+    VarOpt,
+)
 from planner.model.diagnostics import error
 
 if TYPE_CHECKING:
@@ -21,7 +29,7 @@ if TYPE_CHECKING:
     from planner.report.apply import ApplyReport
 
 
-def _approve(plan: Plan, auto_approve: bool) -> None:
+def _approve(plan: Plan, auto_approve: bool, max_unavailable: int | None) -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
@@ -33,7 +41,7 @@ def _approve(plan: Plan, auto_approve: bool) -> None:
 
     from planner.report.plan import plan_text
 
-    Console(soft_wrap=True).print(plan_text(plan))
+    Console(soft_wrap=True).print(plan_text(plan, max_unavailable))
     print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
     answer = typer.prompt("Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
@@ -51,6 +59,18 @@ def apply(
     parallelism: Annotated[
         int, typer.Option("--parallelism", min=1, help="vCenter tasks in flight at most.")
     ] = 10,
+    max_unavailable: Annotated[
+        int | None,
+        typer.Option(
+            "--max-unavailable",
+            min=1,
+            metavar="N",
+            help="VMs down at once at most, for restarts and power cycles. "
+            "Default: 1 when the plan has restarts, unlimited otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    restart: RestartOpt = None,
     target: TargetOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -63,18 +83,26 @@ def apply(
 ) -> int:
     """Apply the configuration (or a saved plan) to vCenter: ask, then execute and report.
 
-    Example: vcplan apply . --parallelism 20 --log apply.jsonl
+    Examples: vcplan apply . --parallelism 20 --log apply.jsonl;
+    vcplan apply --restart 'DC1/web-*' --max-unavailable 2
     """
     from planner.apply.steps import build_steps
     from planner.cli.connect import keep_for_the_run, open_provider
     from planner.config import load_config
     from planner.plan.diff import plan_changes
     from planner.plan.files import load_plan
+    from planner.plan.restarts import default_max_unavailable
     from planner.plan.stale import stale_changes
     from planner.plan.targets import select_targets
 
     targets = list(target or [])
     saved: Plan | None = load_plan(source) if source.is_file() else None
+    if saved is not None and restart:
+        raise error(
+            "--restart changes the plan, and a saved plan is applied as reviewed; "
+            "nothing was changed",
+            hint=f"make the plan with `vcplan plan --restart PATTERN --out {source}`",
+        )
     vcenter = None
     config = None
     if saved is None:
@@ -95,13 +123,15 @@ def apply(
             plan = select_targets(saved, targets)
         else:
             assert config is not None
-            plan = plan_changes(config, inventory, provider.display_url, targets)
+            restarts = list(restart or [])
+            plan = plan_changes(config, inventory, provider.display_url, targets, None, restarts)
         if not plan.has_changes:
             print("No changes. vCenter matches the configuration.")
             return 0
-        _approve(plan, auto_approve)
-        graph = build_steps(plan)
-        report = _execute(provider, plan, graph, parallelism, log)
+        bound = max_unavailable or default_max_unavailable(plan)
+        _approve(plan, auto_approve, bound)
+        graph = build_steps(plan, rolling=bound is not None)
+        report = _execute(provider, plan, graph, parallelism, log, bound)
     for line in report.lines():
         print(line, file=sys.stderr if line.startswith(("failed", "skipped")) else sys.stdout)
     return report.exit_code
@@ -117,7 +147,12 @@ def _url_from_plan(plan_url: str | None) -> str | None:
 
 
 def _execute(
-    provider: Any, plan: Plan, graph: Any, parallelism: int, log: Path | None
+    provider: Any,
+    plan: Plan,
+    graph: Any,
+    parallelism: int,
+    log: Path | None,
+    max_unavailable: int | None = None,
 ) -> ApplyReport:
     from rich.console import Console
 
@@ -141,5 +176,7 @@ def _execute(
             for sink in sinks:
                 sink(event)
 
-        result = Executor(provider, plan, graph, parallelism, on_event).run()
+        result = Executor(
+            provider, plan, graph, parallelism, on_event, max_unavailable=max_unavailable
+        ).run()
     return ApplyReport(result)

@@ -72,3 +72,13 @@ TargetOpt = Annotated[
         show_default=False,
     ),
 ]
+RestartOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--restart",
+        metavar="PATTERN",
+        help="Also power-cycle the running VMs whose <datacenter>/<name> matches this glob "
+        "(a guest reboot with VMware Tools, a reset without). Repeatable.",
+        show_default=False,
+    ),
+]

@@ -13,6 +13,7 @@ from planner.cli.options import (
     CaFileOpt,
     DirArg,
     InsecureOpt,
+    RestartOpt,
     TargetOpt,
     UrlOpt,
     VarFileOpt,
@@ -61,6 +62,7 @@ def make_plan(
     url: str | None,
     ca_file: Path | None,
     insecure: bool,
+    restarts: list[str] | None = None,
 ) -> Plan:
     """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
     from planner.cli.connect import keep_for_the_run, open_provider
@@ -71,7 +73,13 @@ def make_plan(
     with open_provider(url, ca_file, insecure, config.vcenter) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
-        return plan_changes(config, inventory, provider.display_url, list(targets or []))
+        return plan_changes(
+            config,
+            inventory,
+            provider.display_url,
+            list(targets or []),
+            restarts=list(restarts or []),
+        )
 
 
 def plan(
@@ -86,6 +94,7 @@ def plan(
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
     target: TargetOpt = None,
+    restart: RestartOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     url: UrlOpt = None,
@@ -95,11 +104,12 @@ def plan(
     """Show what apply would change in vCenter. Reads only; changes nothing.
 
     Examples: vcplan plan examples/fleet --var-file staging.vars.hcl;
-    vcplan plan . --out web.plan --target 'DC0/web-*'
+    vcplan plan . --out web.plan --target 'DC0/web-*';
+    vcplan plan . --restart 'DC0/web-*' --out restart.plan
     """
     from planner.plan.files import save_plan
 
-    result = make_plan(directory, var, var_file, target, url, ca_file, insecure)
+    result = make_plan(directory, var, var_file, target, url, ca_file, insecure, restart)
     if out is not None:
         save_plan(result, out)
     print_plan(result, output_format)

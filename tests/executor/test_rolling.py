@@ -41,7 +41,7 @@ def test_never_more_vms_restarting_at_once_than_max_unavailable():
 def test_one_at_a_time_restarts_each_vm_after_the_previous_is_back():
     provider, _ = run(restarts(3), max_unavailable=1)
     periods = sorted(provider.down_periods().values())
-    assert all(later[0] >= earlier[1] for earlier, later in zip(periods, periods[1:]))
+    assert all(later[0] >= earlier[1] for earlier, later in zip(periods, periods[1:], strict=False))
 
 
 def test_max_unavailable_also_bounds_updates_that_need_a_power_cycle():
