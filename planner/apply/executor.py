@@ -428,17 +428,20 @@ class Executor:
 
     @contextlib.contextmanager
     def _sigint_stops(self) -> Any:
-        """Ctrl-C requests a stop instead of raising in the middle of the bookkeeping."""
+        """Ctrl-C (or SIGTERM) requests a stop instead of raising mid-bookkeeping."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        previous = signal.getsignal(signal.SIGINT)
+        stopping = (signal.SIGINT, signal.SIGTERM)  # a cancelled CI job is a Ctrl-C too
+        previous = {sig: signal.getsignal(sig) for sig in stopping}
 
         def _on_sigint(_signum: int, _frame: Any) -> None:
             self._stop.set()
 
-        signal.signal(signal.SIGINT, _on_sigint)
+        for sig in stopping:
+            signal.signal(sig, _on_sigint)
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -9,6 +9,7 @@ Must not import pyVmomi, rich or typer.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,7 +47,18 @@ class OperationRefused(Exception):
     """The platform refused to start the operation; the message is its own fault text."""
 
 
+class Locked(Exception):
+    """Another apply holds the workspace's lock; the message names the holder and the way out."""
+
+
 class Provider(Protocol):
+    def lock_workspace(
+        self, workspace: str, purpose: str, force_unlock: str | None
+    ) -> AbstractContextManager[None]:
+        """Hold the workspace's lock in the platform itself for the `with` block (renewed while
+        it runs, released on every exit), or raise Locked naming its holder."""
+        ...
+
     def create_folder(self, datacenter: str, path: str) -> Handle:
         """Create the VM folder `path` (relative to the datacenter's VM folder) and its missing
         parents; an existing folder is success."""

@@ -80,6 +80,15 @@ def apply(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    force_unlock: Annotated[
+        str | None,
+        typer.Option(
+            "--force-unlock",
+            metavar="ID",
+            help="Take over the workspace lock with this ID from an apply that is dead.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Apply the configuration (or a saved plan) to vCenter: ask, then execute and report.
 
@@ -109,7 +118,13 @@ def apply(
         config = load_config(source, list(var or []), list(var_file or []))
         vcenter = config.vcenter
     plan_url = saved.url if saved is not None else None
-    with open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider:
+    workspace = saved.workspace if saved is not None else config.workspace  # type: ignore[union-attr]
+    purpose = f"apply of plan file {source.name}" if saved is not None else f"apply of {source}"
+    with (
+        _sigterm_interrupts(),
+        open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider,
+        _locked(provider, workspace, purpose, force_unlock),
+    ):
         inventory = provider.read_inventory()
         keep_for_the_run()
         if saved is not None:
@@ -135,6 +150,43 @@ def apply(
     for line in report.lines():
         print(line, file=sys.stderr if line.startswith(("failed", "skipped")) else sys.stdout)
     return report.exit_code
+
+
+@contextlib.contextmanager
+def _locked(provider: Any, workspace: str, purpose: str, force_unlock: str | None) -> Any:
+    """The workspace lock for the whole apply, from before the inventory is read (so the plan
+    sees what a previous apply did) to after the last step (docs/security.md#locking)."""
+    from planner.apply.provider import Locked
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(provider.lock_workspace(workspace, purpose, force_unlock))
+        except Locked as exc:
+            raise error(
+                str(exc), hint="wait for that apply to finish, then run this one again"
+            ) from None
+        yield
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Any:
+    """SIGTERM (a CI job cancelled, `kill`) stops the apply as Ctrl-C does: no new step, the
+    summary printed, the lock released."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _url_from_plan(plan_url: str | None) -> str | None:

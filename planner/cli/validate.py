@@ -38,6 +38,7 @@ def fmt(
     ] = False,
 ) -> None:
     """Rewrite *.hcl files (including *.vars.hcl) in the canonical layout; lists changed files."""
+    from planner.config.files import read_config_file
     from planner.config.fmt import format_source
 
     if not directory.is_dir():
@@ -46,7 +47,10 @@ def fmt(
     diags: list[Diagnostic] = []
     changed: list[Path] = []
     for path in paths:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_file(path)
+        if isinstance(text, Diagnostic):
+            diags.append(text)
+            continue
         try:
             formatted = format_source(text, str(path))
         except DiagnosticError as exc:

@@ -4,6 +4,7 @@
 Must not import pyVmomi, rich or typer.
 """
 
-from planner.config.loader import config_files, load_config
+from planner.config.files import config_files
+from planner.config.loader import load_config
 
 __all__ = ["config_files", "load_config"]

@@ -23,6 +23,7 @@ from planner.config.evaluate import (
     did_you_mean,
     evaluate,
 )
+from planner.config.files import config_files, read_config_file
 from planner.config.syntax import Attribute, Block, Body, parse_body
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
@@ -31,13 +32,6 @@ from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")
-
-
-def config_files(directory: Path) -> list[Path]:
-    """Every *.hcl of the directory except *.vars.hcl (variable values, loaded by --var-file)."""
-    return sorted(
-        p for p in directory.glob("*.hcl") if p.is_file() and not p.name.endswith(".vars.hcl")
-    )
 
 
 @contextmanager
@@ -91,10 +85,9 @@ def _load(
     bodies: list[Body] = []
     digest = hashlib.sha256()
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.append(Diagnostic(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"))
+        text = read_config_file(path)
+        if isinstance(text, Diagnostic):
+            diags.append(text)
             continue
         digest.update(f"{path.name}\0{text}\0".encode())
         try:

@@ -1,214 +1,80 @@
 """HCL text -> a small positioned syntax tree (Body, Block, Attribute and Expr nodes).
 
-Works from python-hcl2's lark parse tree, whose tokens carry line and column, so every node
-keeps the `file:line:col` it came from. A syntax error becomes a Diagnostic, never a lark
-exception. Knows nothing of vcplan's schema; must not import typer, rich or pyVmomi.
+The stages: lark parses (python-hcl2's grammar), syntax_errors words a parse error, build turns
+the tree into the nodes of planner/config/nodes.py (heredoc finds a heredoc's interpolations).
+A syntax error becomes a Diagnostic, never a lark exception. Knows nothing of vcplan's schema;
+must not import typer, rich or pyVmomi.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import re
-from dataclasses import dataclass
-from typing import Any
 
 import hcl2
 from hcl2.postlexer import PostLexer
-from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import Lark, Tree
+from lark.exceptions import LarkError, UnexpectedInput
 
+from planner.config.build import Builder, unescape
+from planner.config.nodes import (
+    Attribute,
+    Binary,
+    Block,
+    Body,
+    Call,
+    Conditional,
+    Expr,
+    ForExpr,
+    GetAttr,
+    Index,
+    Literal,
+    Name,
+    ObjectExpr,
+    Splat,
+    Template,
+    TemplateFor,
+    TemplateIf,
+    TemplatePart,
+    TupleExpr,
+    Unary,
+)
+from planner.config.syntax_errors import syntax_diagnostic
 from planner.model import Pos
 from planner.model.diagnostics import Diagnostic, DiagnosticError
 
-# ---------------------------------------------------------------------------------------------
-# Expression nodes
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Expr:
-    pos: Pos
-
-
-@dataclass(frozen=True, slots=True)
-class Literal(Expr):
-    value: Any  # str, int, float, bool or None
-
-
-@dataclass(frozen=True, slots=True)
-class Template(Expr):
-    """A quoted string or heredoc with `${}` interpolations and `%{if}`/`%{for}` directives."""
-
-    parts: tuple[TemplatePart, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateIf:
-    cond: Expr
-    then: tuple[TemplatePart, ...]
-    otherwise: tuple[TemplatePart, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateFor:
-    key_var: str | None
-    value_var: str
-    collection: Expr
-    body: tuple[TemplatePart, ...]
-
-
-TemplatePart = str | Expr | TemplateIf | TemplateFor
-
-
-@dataclass(frozen=True, slots=True)
-class Name(Expr):
-    """A bare identifier: `var`, `local`, `count`, `each`, or a `for` iteration variable."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class GetAttr(Expr):
-    obj: Expr
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Index(Expr):
-    obj: Expr
-    key: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Splat(Expr):
-    """`xs[*].a` / `xs.*.a`: apply `steps` (GetAttr/Index with a Name("") hole) to each item."""
-
-    obj: Expr
-    steps: tuple[tuple[str, Any], ...]  # ("attr", name) or ("index", Expr)
-
-
-@dataclass(frozen=True, slots=True)
-class Call(Expr):
-    name: str
-    args: tuple[Expr, ...]
-    expand_last: bool  # f(xs...)
-
-
-@dataclass(frozen=True, slots=True)
-class TupleExpr(Expr):
-    items: tuple[Expr, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectExpr(Expr):
-    items: tuple[tuple[Expr, Expr], ...]  # a bare-identifier key is a Literal string
-
-
-@dataclass(frozen=True, slots=True)
-class ForExpr(Expr):
-    key_var: str | None
-    value_var: str
-    collection: Expr
-    key: Expr | None  # None: a tuple-producing `[for ...]`
-    value: Expr
-    cond: Expr | None
-    group: bool  # `=> v...`
-
-
-@dataclass(frozen=True, slots=True)
-class Binary(Expr):
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Unary(Expr):
-    op: str
-    operand: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Conditional(Expr):
-    cond: Expr
-    then: Expr
-    otherwise: Expr
-
-
-# ---------------------------------------------------------------------------------------------
-# Structure
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    name: str
-    name_pos: Pos
-    expr: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    type: str
-    labels: tuple[Expr, ...]
-    body: Body
-    pos: Pos  # of the block type word
-
-    @property
-    def label_pos(self) -> Pos:
-        return self.labels[0].pos if self.labels else self.pos
-
-
-@dataclass(frozen=True, slots=True)
-class Body:
-    items: tuple[Attribute | Block, ...]
-
-    @property
-    def attributes(self) -> tuple[Attribute, ...]:
-        return tuple(i for i in self.items if isinstance(i, Attribute))
-
-    @property
-    def blocks(self) -> tuple[Block, ...]:
-        return tuple(i for i in self.items if isinstance(i, Block))
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing
-# ---------------------------------------------------------------------------------------------
-
-_TOKEN_NAMES = {
-    "NAME": "a name",
-    "EQ": '"="',
-    "COLON": '":"',
-    "LBRACE": '"{"',
-    "RBRACE": '"}"',
-    "LSQB": '"["',
-    "RSQB": '"]"',
-    "LPAR": '"("',
-    "RPAR": '")"',
-    "DBLQUOTE": "a quoted string",
-    "COMMA": '","',
-    "INT_LITERAL": "a number",
-    "FLOAT_LITERAL": "a number",
-    "NL_OR_COMMENT": "a new line",
-    "$END": "the end of the file",
-    "TRUE": "true",
-    "FALSE": "false",
-    "NULL": "null",
-    "QMARK": '"?"',
-    "IN": '"in"',
-}
-
-
-def _describe(token_type: str) -> str:
-    return _TOKEN_NAMES.get(token_type, token_type.lower().replace("_", " "))
+# The nodes are imported from here by the rest of the config stage.
+__all__ = [
+    "Attribute",
+    "Binary",
+    "Block",
+    "Body",
+    "Call",
+    "Conditional",
+    "Expr",
+    "ForExpr",
+    "GetAttr",
+    "Index",
+    "Literal",
+    "Name",
+    "ObjectExpr",
+    "Splat",
+    "Template",
+    "TemplateFor",
+    "TemplateIf",
+    "TemplatePart",
+    "TupleExpr",
+    "Unary",
+    "parse_body",
+    "parse_expression",
+    "parse_tree",
+    "unescape",
+]
 
 
 @functools.cache
 def _parser_without_node_positions() -> Lark:
     """python-hcl2's own grammar and post-lexer, without `propagate_positions`: every token
-    carries its line and column anyway (`_Builder.pos` falls back to a node's first token), and
+    carries its line and column anyway (`Builder.pos` falls back to a node's first token), and
     positions on each of a fleet's ~700,000 tree nodes cost a third of the parse."""
     return Lark.open(
         "hcl2.lark", parser="lalr", rel_to=hcl2.__file__, postlex=PostLexer(), cache=True
@@ -224,7 +90,7 @@ def parse_tree(text: str, file: str, node_positions: bool = False) -> Tree:
             return hcl2.parses_to_tree(text)
         return _parser_without_node_positions().parse(text + "\n")  # as hcl2 does: no EOF token
     except UnexpectedInput as exc:
-        raise DiagnosticError([_syntax_diagnostic(exc, text, file)]) from None
+        raise DiagnosticError([syntax_diagnostic(exc, text, file)]) from None
     except LarkError as exc:  # anything else lark can throw: still one diagnostic
         raise DiagnosticError([Diagnostic(f"syntax error: {exc}", Pos(file, 1, 1))]) from None
     except RecursionError:
@@ -233,43 +99,11 @@ def parse_tree(text: str, file: str, node_positions: bool = False) -> Tree:
         ) from None
 
 
-def _syntax_diagnostic(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
-    lines = text.splitlines() or [""]
-    line = exc.line if isinstance(exc.line, int) and exc.line > 0 else len(lines)
-    col = exc.column if isinstance(exc.column, int) and exc.column > 0 else 1
-    if line > len(lines):  # the parser sees the newline hcl2 appends: point at the real end
-        line, col = len(lines), len(lines[-1]) + 1
-    expected: set[str] = set()
-    if isinstance(exc, UnexpectedCharacters):
-        char = text.splitlines()[line - 1][col - 1 : col] if line <= len(lines) else ""
-        found = f"character {char!r}" if char else "character"
-        expected = set(exc.allowed or ())
-    elif isinstance(exc, UnexpectedEOF):
-        found = "end of file"
-        expected = set(exc.expected or ())
-    else:
-        token = getattr(exc, "token", None)
-        if token is None or token.type == "$END":
-            found = "end of file"
-        elif token.type == "NL_OR_COMMENT":
-            found = "end of line"
-        else:
-            found = repr(str(token).strip())
-        expected = set(getattr(exc, "expected", None) or ())
-    names = sorted({_describe(t) for t in expected if not t.startswith("__")})
-    hint = f"expected {', '.join(names[:6])}{', ...' if len(names) > 6 else ''}" if names else None
-    if found == "end of file" and "RBRACE" in expected:
-        hint = 'a block or object is not closed: expected "}"'
-    elif found == "end of file" and "DBLQUOTE" in expected:
-        hint = 'a string is not closed: expected a closing "'
-    return Diagnostic(f"syntax error: unexpected {found}", Pos(file, line, col), hint)
-
-
 def parse_body(text: str, file: str) -> Body:
     """Parse one file's text into a Body; raises DiagnosticError on a syntax error."""
     tree = parse_tree(text, file)
     try:
-        return _Builder(file).body(tree.children[0])
+        return Builder(file).body(tree.children[0])
     except RecursionError:
         raise DiagnosticError(
             [Diagnostic("syntax error: expression nested too deeply", Pos(file, 1, 1))]
@@ -282,416 +116,3 @@ def parse_expression(text: str, file: str) -> Expr:
     if len(body.items) != 1 or not isinstance(body.items[0], Attribute):
         raise DiagnosticError([Diagnostic("expected one expression", Pos(file, 1, 1))])
     return body.items[0].expr
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
-
-
-def unescape(raw: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        code = m.group(1)
-        if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return _ESCAPES.get(code, "\\" + code)
-
-    return _ESCAPE_RE.sub(sub, raw)
-
-
-def _is_nl(child: Any) -> bool:
-    return isinstance(child, Tree) and child.data == "new_line_or_comment"
-
-
-def _trees(node: Tree) -> list[Tree]:
-    return [c for c in node.children if isinstance(c, Tree) and not _is_nl(c)]
-
-
-class _Builder:
-    def __init__(self, file: str, fixed_pos: Pos | None = None):
-        self.file = file
-        self.fixed_pos = fixed_pos  # for text parsed apart from its file (heredoc parts)
-
-    def pos(self, node: Tree | Token) -> Pos:
-        if self.fixed_pos is not None:
-            return self.fixed_pos
-        if isinstance(node, Token):
-            line, col = node.line, node.column
-            value = str(node)
-            if "\n" in value and value.strip():  # an operator with the newline before it merged in
-                stripped = value.lstrip()
-                before = value[: len(value) - len(stripped)]
-                line = (line or 1) + before.count("\n")
-                col = len(before) - before.rfind("\n")
-            return Pos(self.file, line or 1, col or 1)
-        meta = node.meta
-        if getattr(meta, "empty", True):
-            for child in node.children:
-                if isinstance(child, Tree | Token):
-                    return self.pos(child)
-            return Pos(self.file, 1, 1)
-        return Pos(self.file, meta.line, meta.column)
-
-    # --- structure ---
-
-    def body(self, node: Tree) -> Body:
-        items: list[Attribute | Block] = []
-        for child in _trees(node):
-            if child.data == "attribute":
-                items.append(self.attribute(child))
-            elif child.data == "block":
-                items.append(self.block(child))
-        return Body(tuple(items))
-
-    def word(self, node: Tree) -> str:
-        token = node.children[0]
-        return str(token)
-
-    def attribute(self, node: Tree) -> Attribute:
-        name_node = node.children[0]
-        expr_node = node.children[2]
-        return Attribute(self.word(name_node), self.pos(name_node), self.expr(expr_node))
-
-    def block(self, node: Tree) -> Block:
-        kids = [c for c in node.children if not _is_nl(c)]
-        type_node = kids[0]
-        labels: list[Expr] = []
-        body: Body = Body(())
-        for child in kids[1:]:
-            if isinstance(child, Token):
-                continue
-            if child.data == "body":
-                body = self.body(child)
-            elif child.data == "string":
-                labels.append(self.x_string(child))
-            else:
-                labels.append(Literal(self.pos(child), self.word(child)))
-        return Block(self.word(type_node), tuple(labels), body, self.pos(type_node))
-
-    # --- expressions ---
-
-    def expr(self, node: Tree | Token) -> Expr:
-        if isinstance(node, Token):
-            raise DiagnosticError([Diagnostic("unexpected token", self.pos(node))])
-        method = getattr(self, f"x_{node.data}", None)
-        if method is None:
-            raise DiagnosticError(
-                [Diagnostic(f"unsupported expression ({node.data})", self.pos(node))]
-            )
-        result: Expr = method(node)
-        return result
-
-    def x_expr_term(self, node: Tree) -> Expr:
-        kids = _trees(node)
-        if len(kids) == 1:
-            return self.expr(kids[0])
-        raise DiagnosticError([Diagnostic("unexpected expression", self.pos(node))])
-
-    def x_int_lit(self, node: Tree) -> Expr:
-        return Literal(self.pos(node), int(str(node.children[0])))
-
-    def x_float_lit(self, node: Tree) -> Expr:
-        value = float(str(node.children[0]))
-        if not math.isfinite(value):
-            raise DiagnosticError([Diagnostic("this number is too large", self.pos(node))])
-        return Literal(self.pos(node), int(value) if value.is_integer() else value)
-
-    def x_literal_value(self, node: Tree) -> Expr:
-        text = str(node.children[0])
-        return Literal(self.pos(node), {"true": True, "false": False, "null": None}[text])
-
-    def x_identifier(self, node: Tree) -> Expr:
-        return Name(self.pos(node), str(node.children[0]))
-
-    def x_keyword(self, node: Tree) -> Expr:
-        return Name(self.pos(node), str(node.children[0]))
-
-    def x_string(self, node: Tree) -> Template:
-        parts = [c for c in node.children if isinstance(c, Tree) and c.data == "string_part"]
-        return Template(self.pos(node), self.template_parts(parts))
-
-    def x_template_string(self, node: Tree) -> Expr:
-        raw = str(node.children[0])[2:-2]
-        return Literal(self.pos(node), unescape(raw))
-
-    def template_parts(self, parts: list[Tree]) -> tuple[TemplatePart, ...]:
-        # Flat parts first, then directives folded into TemplateIf / TemplateFor by a stack.
-        flat: list[Any] = []
-        for part in parts:
-            child = part.children[0]
-            if isinstance(child, Token):
-                text = str(child)
-                if child.type == "STRING_CHARS":
-                    flat.append(unescape(text))
-                else:  # $${ or %%{ : a literal ${ / %{
-                    flat.append(text[1:])
-            elif child.data == "interpolation":
-                flat.append(self.expr(_trees(child)[0]))
-            else:
-                flat.append(child)
-        return self.fold_directives(flat)
-
-    def fold_directives(self, flat: list[Any]) -> tuple[TemplatePart, ...]:
-        stack: list[tuple[Tree | None, list[TemplatePart], list[TemplatePart] | None]] = [
-            (None, [], None)
-        ]
-        for item in flat:
-            if not isinstance(item, Tree):
-                stack[-1][1].append(item) if stack[-1][2] is None else stack[-1][2].append(item)
-                continue
-            kind = item.data
-            if kind in ("template_if_start", "template_for_start"):
-                stack.append((item, [], None))
-            elif kind == "template_else":
-                opener, then, other = stack[-1]
-                if opener is None or opener.data != "template_if_start" or other is not None:
-                    raise DiagnosticError([Diagnostic("%{else} without %{if}", self.pos(item))])
-                stack[-1] = (opener, then, [])
-            elif kind in ("template_endif", "template_endfor"):
-                opener, then, other = stack.pop() if len(stack) > 1 else (None, [], None)
-                want = "template_if_start" if kind == "template_endif" else "template_for_start"
-                if opener is None or opener.data != want:
-                    word = "endif" if kind == "template_endif" else "endfor"
-                    raise DiagnosticError(
-                        [Diagnostic(f"%{{{word}}} without its opening directive", self.pos(item))]
-                    )
-                built: TemplatePart
-                if want == "template_if_start":
-                    cond = self.expr(_trees(opener)[0])
-                    built = TemplateIf(cond, tuple(then), tuple(other or ()))
-                else:
-                    names = [str(t.children[0]) for t in _trees(opener) if t.data == "identifier"]
-                    coll = [t for t in _trees(opener) if t.data != "identifier"][0]
-                    key = names[0] if len(names) == 2 else None
-                    built = TemplateFor(key, names[-1], self.expr(coll), tuple(then))
-                target = stack[-1]
-                (target[1] if target[2] is None else target[2]).append(built)
-        if len(stack) > 1:
-            opener = stack[-1][0]
-            assert opener is not None
-            raise DiagnosticError(
-                [Diagnostic("template directive is not closed", self.pos(opener))]
-            )
-        return tuple(stack[0][1])
-
-    def x_heredoc_template(self, node: Tree) -> Expr:
-        return self.heredoc(node, trim=False)
-
-    def x_heredoc_template_trim(self, node: Tree) -> Expr:
-        return self.heredoc(node, trim=True)
-
-    def heredoc(self, node: Tree, trim: bool) -> Expr:
-        """Heredoc bodies are one token; their `${}` parts are parsed here, at their own lines."""
-        token = node.children[0]
-        raw = str(token)
-        first_nl = raw.index("\n")
-        lines = raw[first_nl + 1 :].split("\n")
-        body_lines = lines[:-2] if len(lines) >= 2 else []  # drop the marker line and final ""
-        if trim:
-            indents = [len(ln) - len(ln.lstrip()) for ln in body_lines if ln.strip()]
-            cut = min(indents) if indents else 0
-            body_lines = [ln[cut:] for ln in body_lines]
-        else:
-            cut = 0
-        text = "".join(ln + "\n" for ln in body_lines)
-        base = self.pos(token)
-        return Template(base, self.heredoc_parts(text, base.line + 1, cut, base))
-
-    def heredoc_parts(
-        self, text: str, first_line: int, cut: int, base: Pos
-    ) -> tuple[TemplatePart, ...]:
-        parts: list[Any] = []
-        i = 0
-        buf = ""
-        while i < len(text):
-            if text.startswith("$${", i) or text.startswith("%%{", i):
-                buf += text[i + 1 : i + 3]
-                i += 3
-                continue
-            if text.startswith("%{", i):
-                end = _matching_brace(text, i + 2)
-                line = first_line + text.count("\n", 0, i)
-                col = i - (text.rfind("\n", 0, i) + 1) + cut + 1
-                if end < 0:
-                    raise DiagnosticError(
-                        [Diagnostic("%{ is not closed in heredoc", Pos(self.file, line, col))]
-                    )
-                if buf:
-                    parts.append(buf)
-                    buf = ""
-                parts.append(self._sub_directive(text[i : end + 1], line, col))  # type: ignore[arg-type]
-                i = end + 1
-                continue
-            if text.startswith("${", i):
-                end = _matching_brace(text, i + 2)
-                line = first_line + text.count("\n", 0, i)
-                col = i - (text.rfind("\n", 0, i) + 1) + cut + 3
-                if end < 0:
-                    raise DiagnosticError(
-                        [Diagnostic("${ is not closed in heredoc", Pos(self.file, line, col - 2))]
-                    )
-                if buf:
-                    parts.append(buf)
-                    buf = ""
-                inner = text[i + 2 : end]
-                parts.append(self._sub_expression(inner, line, col))
-                i = end + 1
-                continue
-            buf += text[i]
-            i += 1
-        if buf:
-            parts.append(buf)
-        return _Builder(self.file, base).fold_directives(parts)
-
-    def _sub_directive(self, segment: str, line: int, col: int) -> Tree:
-        """A `%{...}` directive of a heredoc, parsed on its own (errors point at the heredoc)."""
-        here = Pos(self.file, line, col)
-        try:
-            tree = hcl2.parses_to_tree(f'v = "{segment}"')
-            string = next(tree.find_data("string_part")).children[0]
-        except (LarkError, StopIteration):
-            raise DiagnosticError([Diagnostic("syntax error in heredoc directive", here)]) from None
-        if not isinstance(string, Tree) or not string.data.startswith("template_"):
-            raise DiagnosticError([Diagnostic("syntax error in heredoc directive", here)])
-        return string
-
-    def _sub_expression(self, inner: str, line: int, col: int) -> Expr:
-        try:
-            tree = hcl2.parses_to_tree(f"v = {inner}")
-        except LarkError:
-            raise DiagnosticError(
-                [Diagnostic("syntax error in heredoc interpolation", Pos(self.file, line, col))]
-            ) from None
-        attr = _trees(tree.children[0])[0]
-        return _Builder(self.file, Pos(self.file, line, col)).expr(attr.children[2])
-
-    def x_interpolation(self, node: Tree) -> Expr:
-        return self.expr(_trees(node)[0])
-
-    def x_tuple(self, node: Tree) -> Expr:
-        return TupleExpr(self.pos(node), tuple(self.expr(c) for c in _trees(node)))
-
-    def x_object(self, node: Tree) -> Expr:
-        items: list[tuple[Expr, Expr]] = []
-        for elem in _trees(node):
-            key_node, value_node = elem.children[0], elem.children[2]
-            key_inner = key_node.children[0]
-            key = self.expr(key_inner) if key_inner.data != "keyword" else None
-            if key is None or isinstance(key, Name):
-                key = Literal(self.pos(key_inner), self.word(_leaf_holder(key_inner)))
-            items.append((key, self.expr(value_node)))
-        return ObjectExpr(self.pos(node), tuple(items))
-
-    def x_function_call(self, node: Tree) -> Expr:
-        kids = _trees(node)
-        names = [k for k in kids if k.data == "identifier"]
-        name = "::".join(str(n.children[0]) for n in names)
-        args_node = next((k for k in kids if k.data == "arguments"), None)
-        args: tuple[Expr, ...] = ()
-        expand = False
-        if args_node is not None:
-            args = tuple(self.expr(a) for a in _trees(args_node))
-            expand = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in args_node.children)
-        return Call(self.pos(node), name, args, expand)
-
-    def x_get_attr_expr_term(self, node: Tree) -> Expr:
-        obj_node, get_attr = node.children[0], node.children[1]
-        return GetAttr(self.pos(node), self.expr(obj_node), self.word(get_attr.children[1]))
-
-    def x_index_expr_term(self, node: Tree) -> Expr:
-        obj_node, index = node.children[0], node.children[1]
-        return Index(self.pos(index), self.expr(obj_node), self.index_key(index))
-
-    def index_key(self, index: Tree) -> Expr:
-        if index.data == "short_index":
-            token = index.children[1]
-            return Literal(self.pos(token), int(str(token)))
-        return self.expr(_trees(index)[0])
-
-    def splat(self, node: Tree) -> Expr:
-        obj_node, splat = node.children[0], node.children[1]
-        steps: list[tuple[str, Any]] = []
-        for step in _trees(splat):
-            if step.data == "get_attr":
-                steps.append(("attr", self.word(step.children[1])))
-            else:
-                steps.append(("index", self.index_key(step)))
-        return Splat(self.pos(splat), self.expr(obj_node), tuple(steps))
-
-    x_attr_splat_expr_term = splat
-    x_full_splat_expr_term = splat
-
-    def x_binary_op(self, node: Tree) -> Expr:
-        kids = _trees(node)
-        left, term = kids[0], kids[1]
-        term_kids = _trees(term)
-        op_node, right = term_kids[0], term_kids[1]
-        op_token = op_node.children[0]
-        return Binary(self.pos(op_token), str(op_token).strip(), self.expr(left), self.expr(right))
-
-    def x_unary_op(self, node: Tree) -> Expr:
-        op = str(node.children[0])
-        return Unary(self.pos(node), op, self.expr(node.children[1]))
-
-    def x_conditional(self, node: Tree) -> Expr:
-        cond, then, other = _trees(node)
-        return Conditional(self.pos(node), self.expr(cond), self.expr(then), self.expr(other))
-
-    def for_intro(self, intro: Tree) -> tuple[str | None, str, Expr]:
-        names = [str(t.children[0]) for t in _trees(intro) if t.data == "identifier"]
-        coll = [t for t in _trees(intro) if t.data != "identifier"][0]
-        key = names[0] if len(names) == 2 else None
-        return key, names[-1], self.expr(coll)
-
-    def x_for_tuple_expr(self, node: Tree) -> Expr:
-        kids = _trees(node)
-        key_var, value_var, coll = self.for_intro(kids[0])
-        cond = self.expr(_trees(kids[2])[0]) if len(kids) > 2 else None
-        return ForExpr(
-            self.pos(node), key_var, value_var, coll, None, self.expr(kids[1]), cond, False
-        )
-
-    def x_for_object_expr(self, node: Tree) -> Expr:
-        kids = _trees(node)
-        key_var, value_var, coll = self.for_intro(kids[0])
-        cond = self.expr(_trees(kids[3])[0]) if len(kids) > 3 else None
-        group = any(isinstance(t, Token) and t.type == "ELLIPSIS" for t in node.children)
-        return ForExpr(
-            self.pos(node),
-            key_var,
-            value_var,
-            coll,
-            self.expr(kids[1]),
-            self.expr(kids[2]),
-            cond,
-            group,
-        )
-
-
-def _leaf_holder(node: Tree) -> Tree:
-    """The innermost tree whose first child is the key's token (`expr_term > identifier`)."""
-    while isinstance(node.children[0], Tree):
-        node = node.children[0]
-    return node
-
-
-def _matching_brace(text: str, start: int) -> int:
-    depth = 1
-    i = start
-    in_string = False
-    while i < len(text):
-        ch = text[i]
-        if in_string:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.config.evaluate import Context, EvalError, did_you_mean, evaluate
+from planner.config.files import read_config_file
 from planner.config.syntax import (
     Attribute,
     Block,
@@ -302,10 +303,9 @@ def _read_var_file(
     raw: dict[str, tuple[str, Any, Pos | None, str]],
     diags: list[Diagnostic],
 ) -> None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        diags.append(Diagnostic(f"cannot read --var-file {path}: {getattr(exc, 'strerror', exc)}"))
+    text = read_config_file(path, "--var-file ")
+    if isinstance(text, Diagnostic):
+        diags.append(text)
         return
     try:
         body = parse_body(text, str(path))

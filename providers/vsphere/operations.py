@@ -19,6 +19,7 @@ from pyVmomi import vim, vmodl
 from planner.apply.provider import Handle, OperationRefused
 from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Power
 from providers.vsphere.devices import Devices
+from providers.vsphere.guards import refuse_if_name_taken
 from providers.vsphere.inventory import ESX_EXTRA_PROPERTIES, VM_PROPERTIES, Topology, _live_vm
 from providers.vsphere.lookup import Lookup, call, done, task_handle
 from providers.vsphere.session import Session
@@ -95,6 +96,7 @@ class Operations(Lookup):
     def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
         dc = self.datacenter(datacenter)
         folder = self.folder(dc, after.get("folder"))
+        call(refuse_if_name_taken, self.session, folder, name)
         compute, host = self.compute(dc, after)
         pool = self.pool(compute, after.get("resource_pool"))
         datastore = self.datastore(dc, after["datastore"]) if after.get("datastore") else None

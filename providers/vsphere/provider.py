@@ -6,7 +6,8 @@ It owns the session and the URL's scope, reads the inventory, and is the planner
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from planner.apply.provider import Handle, Outcome
@@ -96,6 +97,20 @@ class VSphereProvider(ExecutorMixin):
 
     def read_inventory(self) -> Inventory:
         return read_inventory(self.session, self.endpoint.scope)
+
+    @contextmanager
+    def lock_workspace(
+        self, workspace: str, purpose: str, force_unlock: str | None
+    ) -> Iterator[None]:
+        """The workspace lock in vCenter (providers/vsphere/lock.py). A standalone ESXi host has
+        no folders to hold it: there the lock is not taken (docs/security.md#locking)."""
+        if self.is_esx:
+            yield
+            return
+        from providers.vsphere.lock import workspace_lock
+
+        with workspace_lock(self.session, workspace, purpose, force_unlock):
+            yield
 
     def close(self) -> None:
         self.session.close()

@@ -1,0 +1,160 @@
+"""The positioned syntax tree of a configuration file: expression nodes and Body / Block /
+Attribute. Plain frozen dataclasses, so every later stage can point at `file:line:col`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from planner.model import Pos
+
+# ---------------------------------------------------------------------------------------------
+# Expression nodes
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Expr):
+    value: Any  # str, int, float, bool or None
+
+
+@dataclass(frozen=True, slots=True)
+class Template(Expr):
+    """A quoted string or heredoc with `${}` interpolations and `%{if}`/`%{for}` directives."""
+
+    parts: tuple[TemplatePart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateIf:
+    cond: Expr
+    then: tuple[TemplatePart, ...]
+    otherwise: tuple[TemplatePart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateFor:
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    body: tuple[TemplatePart, ...]
+
+
+TemplatePart = str | Expr | TemplateIf | TemplateFor
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    """A bare identifier: `var`, `local`, `count`, `each`, or a `for` iteration variable."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetAttr(Expr):
+    obj: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Expr):
+    obj: Expr
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Splat(Expr):
+    """`xs[*].a` / `xs.*.a`: apply `steps` (GetAttr/Index with a Name("") hole) to each item."""
+
+    obj: Expr
+    steps: tuple[tuple[str, Any], ...]  # ("attr", name) or ("index", Expr)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    name: str
+    args: tuple[Expr, ...]
+    expand_last: bool  # f(xs...)
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr(Expr):
+    items: tuple[tuple[Expr, Expr], ...]  # a bare-identifier key is a Literal string
+
+
+@dataclass(frozen=True, slots=True)
+class ForExpr(Expr):
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    key: Expr | None  # None: a tuple-producing `[for ...]`
+    value: Expr
+    cond: Expr | None
+    group: bool  # `=> v...`
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional(Expr):
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    name_pos: Pos
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: str
+    labels: tuple[Expr, ...]
+    body: Body
+    pos: Pos  # of the block type word
+
+    @property
+    def label_pos(self) -> Pos:
+        return self.labels[0].pos if self.labels else self.pos
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    items: tuple[Attribute | Block, ...]
+
+    @property
+    def attributes(self) -> tuple[Attribute, ...]:
+        return tuple(i for i in self.items if isinstance(i, Attribute))
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(i for i in self.items if isinstance(i, Block))

@@ -1,0 +1,248 @@
+"""The schema of a `vm` block and its nested blocks: one checker per attribute, turning an evaluated
+value into a checked one or an EvalError at the value's position; and the wording of schema
+errors (unknown attributes and blocks, with a did-you-mean)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from planner.config.durations import duration_seconds
+from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean, evaluate
+from planner.config.syntax import Attribute, Block, Expr, TupleExpr
+from planner.config.values import ConversionError, describe, is_number, show, to_string
+from planner.model import MARKER_PREFIX, Pos, Power
+from planner.model.attributes import ignorable_names
+from planner.model.diagnostics import Diagnostic
+
+# ---------------------------------------------------------------------------------------------
+# Attribute checkers: (value, pos) -> checked value, or an EvalError
+# ---------------------------------------------------------------------------------------------
+
+Checker = Callable[[str, Any, Pos], Any]
+
+# vSphere 8's limits for one VM: past these a value is a typo, not a wish.
+MAX_CPUS = 768
+MAX_MEMORY_MB = 24 * 1024 * 1024
+MAX_DISK_GB = 62 * 1024
+
+
+def duration(minimum: int, maximum: int) -> Checker:
+    """Seconds, or a string like "10m" (planner/config/durations.py)."""
+
+    def check(name: str, value: Any, pos: Pos) -> int:
+        seconds = duration_seconds(value)
+        if seconds is None:
+            raise EvalError(
+                f"{name} must be a duration (got {describe(value)})",
+                pos,
+                'seconds, or a string like "90s", "10m" or "1h30m"',
+            )
+        if not minimum <= seconds <= maximum:
+            raise EvalError(f"{name} must be {minimum} s to {maximum} s (got {seconds} s)", pos)
+        return seconds
+
+    return check
+
+
+def whole(minimum: int, maximum: int | None = None) -> Checker:
+    def check(name: str, value: Any, pos: Pos) -> int:
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = int(value.strip())
+        if not is_number(value) or isinstance(value, float):
+            raise EvalError(f"{name} must be a whole number (got {describe(value)})", pos)
+        if value < minimum:
+            raise EvalError(f"{name} must be at least {minimum} (got {value})", pos)
+        if maximum is not None and value > maximum:
+            raise EvalError(f"{name} must be at most {maximum} (got {value})", pos)
+        return int(value)
+
+    return check
+
+
+def memory(name: str, value: Any, pos: Pos) -> int:
+    number = whole(4, MAX_MEMORY_MB)(name, value, pos)
+    if number % 4:
+        raise EvalError(
+            f"{name} must be a multiple of 4 (got {number})",
+            pos,
+            f"try {number - number % 4} or {number - number % 4 + 4}",
+        )
+    return number
+
+
+def text(name: str, value: Any, pos: Pos) -> str:
+    if isinstance(value, list | dict | frozenset) or value is None:
+        raise EvalError(f"{name} must be a string (got {describe(value)})", pos)
+    return to_string(value)
+
+
+def nonempty(name: str, value: Any, pos: Pos) -> str:
+    result = text(name, value, pos)
+    if not result.strip():
+        raise EvalError(f"{name} must not be empty", pos)
+    return result
+
+
+def vm_name(name: str, value: Any, pos: Pos) -> str:
+    result = nonempty(name, value, pos)
+    if len(result) > 80:
+        raise EvalError(f"{name} is longer than vCenter's 80 characters ({len(result)})", pos)
+    return result
+
+
+def path(name: str, value: Any, pos: Pos) -> str:
+    """Folder and resource pool paths: "prod/web", with no empty segment."""
+    result = text(name, value, pos).strip("/")
+    if any(not part.strip() for part in result.split("/")) and result:
+        raise EvalError(f"{name} has an empty path segment ({show(result)})", pos)
+    return result
+
+
+def boolean(name: str, value: Any, pos: Pos) -> bool:
+    if value in ("true", "false"):
+        return value == "true"
+    if not isinstance(value, bool):
+        raise EvalError(f"{name} must be true or false (got {describe(value)})", pos)
+    return value
+
+
+def power(name: str, value: Any, pos: Pos) -> Power:
+    choices = [p.value for p in Power]
+    if not isinstance(value, str) or value not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else None
+        raise EvalError(
+            f'{name} must be one of "on", "off", "suspended" (got {describe(value)})', pos, hint
+        )
+    return Power(value)
+
+
+def string_map(name: str, value: Any, pos: Pos) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise EvalError(
+            f"{name} must be a map of strings (got {describe(value)})",
+            pos,
+            'e.g. { owner = "team-web" }',
+        )
+    out = {}
+    for key, item in value.items():
+        if key.startswith(MARKER_PREFIX):
+            raise EvalError(f"{name}: {show(key)} is reserved for vcplan's own markers", pos)
+        try:
+            out[key] = to_string(item) if not isinstance(item, list | dict | frozenset) else None
+        except ConversionError:
+            out[key] = None
+        if out[key] is None:
+            raise EvalError(f"{name}[{show(key)}] must be a string (got {describe(item)})", pos)
+    return out  # type: ignore[return-value]
+
+
+def string_list(name: str, value: Any, pos: Pos) -> list[str]:
+    items = sorted(value) if isinstance(value, frozenset) else value
+    if not isinstance(items, list):
+        raise EvalError(f"{name} must be a list of strings (got {describe(value)})", pos)
+    return [text(f"{name}[{i}]", item, pos) for i, item in enumerate(items)]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSchema:
+    attributes: dict[str, Checker]
+    blocks: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+
+VM_SCHEMA = BlockSchema(
+    attributes={
+        "count": whole(0),
+        "for_each": lambda n, v, p: v,
+        "name": vm_name,
+        "cpus": whole(1, MAX_CPUS),
+        "cores_per_socket": whole(1, MAX_CPUS),
+        "memory_mb": memory,
+        "power": power,
+        "host": nonempty,
+        "folder": path,
+        "resource_pool": path,
+        "datastore": nonempty,
+        "template": nonempty,
+        "annotation": text,
+        "attributes": string_map,
+        "depends_on": string_list,
+        "shutdown_timeout": whole(0, 86_400),
+    },
+    blocks=("disk", "network_interface", "lifecycle"),
+)
+DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb",))
+NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))
+LIFECYCLE_SCHEMA = BlockSchema(
+    {
+        "prevent_destroy": boolean,
+        "ignore_changes": string_list,
+        "restart_timeout": duration(1, 86_400),
+    }
+)
+
+IGNORABLE = ignorable_names()  # what `lifecycle { ignore_changes }` may name
+
+
+def quoted(word: str) -> str:
+    return '"' + word + '"'
+
+
+def unknown_attribute(item: Attribute, where: str, schema: BlockSchema) -> Diagnostic:
+    if item.name in schema.blocks:
+        return Diagnostic(
+            f"{item.name} is a block, not an attribute",
+            item.name_pos,
+            f"write {item.name} {{ ... }}",
+        )
+    hint = did_you_mean(item.name, list(schema.attributes) + list(schema.blocks))
+    allowed = ", ".join(schema.attributes)
+    return Diagnostic(
+        f"unknown attribute {quoted(item.name)} in {where}",
+        item.name_pos,
+        hint or f"allowed: {allowed}",
+    )
+
+
+def unknown_block(block: Block, where: str, allowed: Sequence[str]) -> Diagnostic:
+    hint = did_you_mean(block.type, allowed)
+    if hint is None:
+        hint = f"allowed here: {', '.join(allowed)}" if allowed else "no blocks are allowed here"
+    return Diagnostic(f"unknown block type {quoted(block.type)} in {where}", block.pos, hint)
+
+
+def check_attribute(item: Attribute, checker: Checker, ctx: Context) -> Any:
+    """Evaluate and check one attribute; an EvalError points at the value."""
+    value = evaluate(item.expr, ctx)
+    if value is None:
+        return None  # null means "not set", as in Terraform
+    return checker(item.name, value, item.expr.pos)
+
+
+def element_pos(expr: Expr, index: int) -> Pos:
+    """Where the index-th element of a list value was written, when it was written literally."""
+    if isinstance(expr, TupleExpr) and index < len(expr.items):
+        return expr.items[index].pos
+    return expr.pos
+
+
+def label(block: Block, ctx: Context, diags: list[Diagnostic], what: str) -> str | None:
+    if len(block.labels) != 1:
+        diags.append(
+            Diagnostic(
+                f'a {block.type} block needs one name: {block.type} "{what}" {{ ... }}', block.pos
+            )
+        )
+        return None
+    try:
+        value = evaluate(block.labels[0], ctx)
+        return nonempty(f"the {block.type} name", value, block.labels[0].pos)
+    except AlreadyReported:
+        return None
+    except EvalError as exc:
+        diags.append(exc.diagnostic)
+        return None
