@@ -7,7 +7,7 @@ VCSIM := build/vcsim-vcplan
 GOENV := GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS=-mod=mod GOCACHE=$(CURDIR)/build/gocache
 DEMO_DIR := demo
 
-.PHONY: install vcsim test lint unit demo demo-stop bench bench-apply bench-plan clean
+.PHONY: install vcsim test lint unit demo demo-stop bench bench-apply bench-plan bench-startup docs golden clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -64,6 +64,18 @@ bench-apply: install vcsim
 
 bench-plan: install vcsim
 	$(BIN)/python bench/plan.py
+
+bench-startup: install
+	$(BIN)/python bench/startup.py
+
+# docs/cli.md is generated from the commands' own help; a unit test checks it is current.
+docs: install
+	$(BIN)/python -m planner.cli.docs > docs/cli.md
+
+# Rewrites the expected outputs (tests/*/golden/) from the current code: review them in the diff.
+golden: install vcsim
+	VCPLAN_UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/unit/test_apply_story.py tests/simulator/test_apply_story.py
 
 clean: demo-stop
 	rm -rf build $(VENV) $(DEMO_DIR)

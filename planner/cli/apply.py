@@ -16,6 +16,9 @@ import typer
 from planner.cli.options import (
     CaFileOpt,
     InsecureOpt,
+    JsonOpt,
+    LogOpt,
+    ParallelismOpt,
     RestartOpt,
     TargetOpt,
     UrlOpt,
@@ -25,8 +28,8 @@ from planner.cli.options import (
 from planner.model.diagnostics import error
 
 if TYPE_CHECKING:
+    from planner.cli.output import RunOutput
     from planner.model.plan import Plan
-    from planner.report.apply import ApplyReport
 
 
 def _approve(plan: Plan, auto_approve: bool, max_unavailable: int | None) -> None:
@@ -51,14 +54,16 @@ def _approve(plan: Plan, auto_approve: bool, max_unavailable: int | None) -> Non
 
 def apply(
     source: Annotated[
-        Path, typer.Argument(help="A configuration directory (default .) or a saved plan file.")
+        Path,
+        typer.Argument(
+            metavar="DIR|PLANFILE",
+            help="A configuration directory or a plan saved by `vcplan plan --out`.",
+        ),
     ] = Path("."),
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without asking for 'yes'.")
     ] = False,
-    parallelism: Annotated[
-        int, typer.Option("--parallelism", min=1, help="vCenter tasks in flight at most.")
-    ] = 10,
+    parallelism: ParallelismOpt = 10,
     max_unavailable: Annotated[
         int | None,
         typer.Option(
@@ -74,9 +79,8 @@ def apply(
     target: TargetOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
-    log: Annotated[
-        Path | None, typer.Option("--log", help="Write one JSON line per step to FILE.")
-    ] = None,
+    log: LogOpt = None,
+    json_out: JsonOpt = False,
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
@@ -85,16 +89,63 @@ def apply(
         typer.Option(
             "--force-unlock",
             metavar="ID",
-            help="Take over the workspace lock with this ID from an apply that is dead.",
+            help="Take over the workspace lock with this ID from an apply that is dead. "
+            "Default: wait for nobody; a held lock is an error.",
             show_default=False,
         ),
     ] = None,
 ) -> int:
     """Apply the configuration (or a saved plan) to vCenter: ask, then execute and report.
 
-    Examples: vcplan apply . --parallelism 20 --log apply.jsonl;
-    vcplan apply --restart 'DC1/web-*' --max-unavailable 2
+    Without a terminal (CI), --auto-approve is required; each VM's work is told in a line when
+    it starts and one when it ends, then a summary. Exit 0 when everything was applied, 1 when
+    a step failed or was skipped.
+
+    \b
+    Examples:
+      vcplan apply examples/quickstart
+      vcplan plan . --out web.plan && vcplan apply web.plan --auto-approve
+      vcplan apply . --auto-approve --target 'DC0/web-*' --parallelism 20 --log apply.jsonl
+      vcplan apply --restart 'DC1/web-*' --max-unavailable 2
+      vcplan apply . --auto-approve --json | jq -c 'select(.type == "step_end")'
     """
+    from planner.cli.output import run_output
+
+    if json_out and not auto_approve:
+        raise error("--json needs --auto-approve: the stream has no place for a question")
+    with run_output(json_out, log) as output:
+        return _apply(
+            output,
+            source,
+            auto_approve,
+            parallelism,
+            max_unavailable,
+            restart,
+            target,
+            var,
+            var_file,
+            url,
+            ca_file,
+            insecure,
+            force_unlock,
+        )
+
+
+def _apply(
+    output: RunOutput,
+    source: Path,
+    auto_approve: bool,
+    parallelism: int,
+    max_unavailable: int | None,
+    restart: list[str] | None,
+    target: list[str] | None,
+    var: list[str] | None,
+    var_file: list[Path] | None,
+    url: str | None,
+    ca_file: Path | None,
+    insecure: bool,
+    force_unlock: str | None,
+) -> int:
     from planner.apply.steps import build_steps
     from planner.cli.connect import keep_for_the_run, open_provider
     from planner.config import load_config
@@ -140,16 +191,15 @@ def apply(
             assert config is not None
             restarts = list(restart or [])
             plan = plan_changes(config, inventory, provider.display_url, targets, None, restarts)
+        output.planned(plan)
         if not plan.has_changes:
-            print("No changes. vCenter matches the configuration.")
+            if not output.json_mode:
+                print("No changes. vCenter matches the configuration.")
             return 0
         bound = max_unavailable or default_max_unavailable(plan)
         _approve(plan, auto_approve, bound)
         graph = build_steps(plan, rolling=bound is not None)
-        report = _execute(provider, plan, graph, parallelism, log, bound)
-    for line in report.lines():
-        print(line, file=sys.stderr if line.startswith(("failed", "skipped")) else sys.stdout)
-    return report.exit_code
+        return output.execute(provider, plan, graph, parallelism, bound)
 
 
 @contextlib.contextmanager
@@ -196,39 +246,3 @@ def _url_from_plan(plan_url: str | None) -> str | None:
     if plan_url and not os.environ.get("VCPLAN_URL"):
         return plan_url
     return None
-
-
-def _execute(
-    provider: Any,
-    plan: Plan,
-    graph: Any,
-    parallelism: int,
-    log: Path | None,
-    max_unavailable: int | None = None,
-) -> ApplyReport:
-    from rich.console import Console
-
-    from planner.apply.executor import Executor, StepEvent
-    from planner.cli.progress import LiveProgress, PlainProgress
-    from planner.report.apply import ApplyReport, StepLog
-
-    console = Console()
-    sinks: list[Any] = []
-    with contextlib.ExitStack() as stack:
-        if log is not None:
-            sinks.append(StepLog(stack.enter_context(log.open("a"))))
-        if console.is_terminal:
-            live = LiveProgress(console, len(graph.steps))
-            stack.enter_context(live.shown())
-            sinks.append(live)
-        else:
-            sinks.append(PlainProgress(sys.stdout))
-
-        def on_event(event: StepEvent) -> None:
-            for sink in sinks:
-                sink(event)
-
-        result = Executor(
-            provider, plan, graph, parallelism, on_event, max_unavailable=max_unavailable
-        ).run()
-    return ApplyReport(result)

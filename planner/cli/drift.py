@@ -33,7 +33,9 @@ def drift(
     directory: DirArg = Path("."),
     output_format: Annotated[
         DriftFormat,
-        typer.Option("--format", "-f", help="text (default), json, markdown or html."),
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="text (default), json, markdown or html."
+        ),
     ] = DriftFormat.TEXT,
     out: Annotated[
         Path | None,

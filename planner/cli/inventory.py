@@ -20,12 +20,16 @@ def inventory(
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
     output_format: Annotated[
-        InventoryFormat, typer.Option("--format", "-f", help="table or json.")
+        InventoryFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table (default) or json."),
     ] = InventoryFormat.TABLE,
 ) -> None:
     """List every VM in the URL's scope: all datacenters, or one datacenter, cluster or host.
 
-    Example: vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A
+    \b
+    Examples:
+      vcplan inventory
+      vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A --format json
     """
     import json
 

@@ -1,4 +1,7 @@
-"""The options several commands share, declared once: connection, configuration, targets."""
+"""The options several commands share, declared once: connection, configuration, targets,
+apply's knobs and the machine stream. Every option names its metavar and its default or
+environment variable; docs/cli.md is generated from these (`make docs`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,16 @@ from typing import Annotated
 
 import typer
 
+from planner.cli.complete import complete_address
+
 UrlOpt = Annotated[
     str | None,
     typer.Option(
         "--url",
-        help="vpx://[user@]vcenter[:port][/datacenter[/cluster[/host]]], esx://[user@]host[:port] "
-        "or https://host[:port]/sdk. Default: $VCPLAN_URL, then the config's vcenter block.",
+        metavar="URL",
+        help="The vCenter or ESXi host: vpx://[user@]vcenter[:port][/datacenter[/cluster[/host]]], "
+        "esx://[user@]host[:port] or https://host[:port]/sdk. "
+        "Default: $VCPLAN_URL, then the configuration's vcenter block.",
         show_default=False,
     ),
 ]
@@ -20,7 +27,8 @@ CaFileOpt = Annotated[
     Path | None,
     typer.Option(
         "--ca-file",
-        help="PEM CA bundle to trust besides the system store. Default: $VCPLAN_CA_FILE.",
+        metavar="FILE",
+        help="A PEM CA bundle to trust besides the system store. Default: $VCPLAN_CA_FILE.",
         show_default=False,
     ),
 ]
@@ -46,7 +54,8 @@ VarOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--var",
-        help="Set a variable: --var name=value (repeatable).",
+        help="Set a variable, e.g. --var web_count=3. Repeatable; wins over --var-file and "
+        "$VCPLAN_VAR_<name>.",
         metavar="NAME=VALUE",
         show_default=False,
     ),
@@ -55,7 +64,7 @@ VarFileOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--var-file",
-        help="Read variable values from an HCL file (repeatable).",
+        help="Read variable values from an HCL file such as prod.vars.hcl. Repeatable.",
         metavar="FILE",
         show_default=False,
     ),
@@ -67,9 +76,37 @@ TargetOpt = Annotated[
     typer.Option(
         "--target",
         metavar="PATTERN",
-        help="Only VMs whose <datacenter>/<name> matches this glob, and the VMs they depend on. "
-        "Repeatable.",
+        help="Only the VMs whose <datacenter>/<name> matches this shell glob, and the VMs they "
+        "depend on. Repeatable. Default: every VM.",
         show_default=False,
+        autocompletion=complete_address,
+    ),
+]
+
+ParallelismOpt = Annotated[
+    int,
+    typer.Option(
+        "--parallelism",
+        min=1,
+        metavar="N",
+        help="How many vCenter tasks run at once, at most.",
+    ),
+]
+LogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--log",
+        metavar="FILE",
+        help="Append the machine stream (one JSON object per line) to FILE, for change records.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print the machine stream on stdout instead: one JSON object per line "
+        "(docs/plan-format.md).",
     ),
 ]
 RestartOpt = Annotated[

@@ -13,6 +13,7 @@ from planner.cli.options import (
     CaFileOpt,
     DirArg,
     InsecureOpt,
+    JsonOpt,
     RestartOpt,
     TargetOpt,
     UrlOpt,
@@ -32,7 +33,12 @@ class PlanFormat(enum.Enum):
 
 FormatOpt = Annotated[
     PlanFormat,
-    typer.Option("--format", "-f", help="text (coloured on a terminal), json or markdown."),
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="text (coloured on a terminal), json (the plan document) or markdown.",
+    ),
 ]
 
 
@@ -86,7 +92,13 @@ def plan(
     directory: DirArg = Path("."),
     out: Annotated[
         Path | None,
-        typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `vcplan apply FILE`."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help="Also save the plan (JSON) for `vcplan apply FILE`.",
+            show_default=False,
+        ),
     ] = None,
     output_format: FormatOpt = PlanFormat.TEXT,
     detailed_exitcode: Annotated[
@@ -97,27 +109,57 @@ def plan(
     restart: RestartOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
+    json_out: JsonOpt = False,
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
 ) -> int:
     """Show what apply would change in vCenter. Reads only; changes nothing.
 
-    Examples: vcplan plan examples/fleet --var-file staging.vars.hcl;
-    vcplan plan . --out web.plan --target 'DC0/web-*';
-    vcplan plan . --restart 'DC0/web-*' --out restart.plan
+    Exit codes: 0 (or 2 with --detailed-exitcode when there are changes), 1 on an error.
+
+    \b
+    Examples:
+      vcplan plan examples/quickstart
+      vcplan plan examples/fleet --var-file staging.vars.hcl --var web_count=4
+      vcplan plan . --out web.plan --target 'DC0/web-*'
+      vcplan plan . --restart 'DC0/web-*' --out restart.plan
+      vcplan plan . --json | jq -c 'select(.type == "planned_change")'
     """
     from planner.plan.files import save_plan
 
-    result = make_plan(directory, var, var_file, target, url, ca_file, insecure, restart)
+    if json_out:
+        result = _plan_stream(directory, var, var_file, target, url, ca_file, insecure, restart)
+    else:
+        result = make_plan(directory, var, var_file, target, url, ca_file, insecure, restart)
     if out is not None:
         save_plan(result, out)
-    print_plan(result, output_format)
+    if not json_out:
+        print_plan(result, output_format)
     if out is not None:
         print(
             f"\nSaved the plan to {out}; apply exactly it with: vcplan apply {out}", file=sys.stderr
         )
     return 2 if detailed_exitcode and result.has_changes else 0
+
+
+def _plan_stream(
+    directory: Path,
+    var: list[str] | None,
+    var_file: list[Path] | None,
+    targets: list[str] | None,
+    url: str | None,
+    ca_file: Path | None,
+    insecure: bool,
+    restarts: list[str] | None = None,
+) -> Plan:
+    """--json: the plan as machine-stream objects on stdout; an error is one too."""
+    from planner.cli.output import run_output
+
+    with run_output(True, None) as output:
+        result = make_plan(directory, var, var_file, targets, url, ca_file, insecure, restarts)
+        output.planned(result)
+    return result
 
 
 def show(
@@ -128,7 +170,10 @@ def show(
 ) -> None:
     """Render a saved plan, offline.
 
-    Example: vcplan show web.plan --format markdown > comment.md
+    \b
+    Examples:
+      vcplan show web.plan
+      vcplan show web.plan --format markdown > comment.md
     """
     from planner.plan.files import load_plan
 

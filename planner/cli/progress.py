@@ -1,75 +1,97 @@
-"""Apply's progress as people see it: a live rich display on a terminal, plain lines otherwise.
-
-Both are sinks for the executor's events (planner/apply/executor.py never imports rich).
+"""Apply's progress as people see it: a live rich display on a terminal, the story's plain lines
+otherwise (docs/apply.md). Both are `on_event` sinks fed by the executor's events (which never
+imports rich), worded by planner/report/apply_story.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from typing import IO
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.text import Text
 
 from planner.apply.executor import StepEvent, StepStatus
+from planner.apply.steps import StepKind
+from planner.report.apply_story import Outcome, StoryTeller
 
-STATUS_STYLE = {
-    StepStatus.APPLIED: "green",
-    StepStatus.UNCHANGED: "dim",
-    StepStatus.FAILED: "red",
-    StepStatus.SKIPPED: "yellow",
-}
-
-
-def _line(event: StepEvent) -> str:
-    task = f" [{event.task}]" if event.task else ""
-    note = f": {event.message}" if event.message else ""
-    return f"{event.step.id}: {event.status.value} ({event.elapsed:.1f}s){task}{note}"
+OUTCOME_STYLE = {Outcome.DONE: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
 
 
 class PlainProgress:
-    """One line per finished step, for logs and pipes."""
+    """The story, a line at a time: for logs, pipes and CI."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str], teller: StoryTeller):
         self.stream = stream
+        self.teller = teller
 
     def __call__(self, event: StepEvent) -> None:
-        if event.status is not StepStatus.STARTED:
-            print(_line(event), file=self.stream, flush=True)
+        for line in self.teller(event):
+            print(line, file=self.stream, flush=True)
 
 
 class LiveProgress:
-    """Steps in flight with their elapsed time, above the steps done (a rich Live display)."""
+    """A line per VM in flight (its current step, elapsed time) under an overall bar with
+    counts; each VM's story line is printed above when it ends."""
 
-    def __init__(self, console: Console, total: int):
+    def __init__(self, console: Console, teller: StoryTeller):
         self.console = console
-        self.total = total
-        self.running: dict[str, tuple[StepEvent, float]] = {}
-        self.done: list[StepEvent] = []
-        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
+        self.teller = teller
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            refresh_per_second=8,
+        )
+        self.total = len(teller.steps_of)
+        self.overall = self.progress.add_task("VMs done", total=self.total)
+        self.tasks: dict[str, TaskID] = {}
+        self.counts: dict[Outcome, int] = {}
 
     def __call__(self, event: StepEvent) -> None:
+        step = event.step
+        before = len(self.teller.stories)
+        lines = self.teller(event)
+        ended = self.teller.stories[before:]
+        for line in lines:
+            style = OUTCOME_STYLE[ended[0].outcome] if ended else "dim"
+            self.progress.console.print(Text(line, style=style))
+        if step.kind is StepKind.FOLDER:
+            return
+        task = self.tasks.get(step.address)
         if event.status is StepStatus.STARTED:
-            self.running[event.step.id] = (event, time.monotonic())
-        else:
-            self.running.pop(event.step.id, None)
-            self.done.append(event)
-            self.live.console.print(Text(_line(event), style=STATUS_STYLE[event.status]))
-        self.live.update(self._render())
+            description = f"{step.address}: {step.kind.value.replace('_', ' ')}"
+            if task is None:
+                self.tasks[step.address] = self.progress.add_task(description, total=None)
+            else:
+                self.progress.update(task, description=description)
+        elif ended:
+            if task is not None:
+                self.progress.remove_task(self.tasks.pop(step.address))
+            self._count(ended[0].outcome)
 
-    def _render(self) -> Group:
-        table = Table.grid(padding=(0, 2))
-        now = time.monotonic()
-        for step_id, (_event, started) in list(self.running.items())[:20]:
-            table.add_row(Text("⟳", style="cyan"), step_id, f"{now - started:5.1f}s")
-        head = Text(f"{len(self.done)}/{self.total} steps done, {len(self.running)} in flight")
-        return Group(head, table)
+    def _count(self, outcome: Outcome) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        failed, skipped = self.counts.get(Outcome.FAILED, 0), self.counts.get(Outcome.SKIPPED, 0)
+        extra = f" ({failed} failed, {skipped} skipped)" if failed or skipped else ""
+        self.progress.update(
+            self.overall, completed=sum(self.counts.values()), description=f"VMs done{extra}"
+        )
 
     @contextlib.contextmanager
     def shown(self) -> Iterator[None]:
-        with self.live:
+        with self.progress:
             yield

@@ -20,7 +20,13 @@ def validate(
     var: VarOpt = None,
     var_file: VarFileOpt = None,
 ) -> None:
-    """Check a configuration offline: parse, evaluate, check. No vCenter needed."""
+    """Check a configuration offline: parse, evaluate, check. No vCenter needed.
+
+    \b
+    Examples:
+      vcplan validate examples/quickstart
+      vcplan validate prod/ --var-file prod.vars.hcl
+    """
     from planner.config import load_config
 
     config = load_config(directory, var or (), var_file or ())
@@ -37,7 +43,13 @@ def fmt(
         bool, typer.Option("--check", help="Change nothing; exit 1 if a file would change.")
     ] = False,
 ) -> None:
-    """Rewrite *.hcl files (including *.vars.hcl) in the canonical layout; lists changed files."""
+    """Rewrite *.hcl files (including *.vars.hcl) in the canonical layout; lists changed files.
+
+    \b
+    Examples:
+      vcplan fmt prod/
+      vcplan fmt prod/ --check
+    """
     from planner.config.files import read_config_file
     from planner.config.fmt import format_source
 

@@ -1,52 +1,38 @@
-"""What an apply did: the summary a user reads, the exit code, and the --log change record.
+"""What an apply did: the summary a user reads and the exit code (docs/apply.md).
 
-Takes the executor's events and result; renders plain text and JSON lines only (the CLI adds
-colour). Must not import pyVmomi.
+Replays the executor's final events through the story (planner/report/apply_story.py), so the
+summary counts VMs by action the way the plan did. Plain text only (the CLI adds colour).
+Must not import pyVmomi.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import IO
+from dataclasses import dataclass, field
 
 from planner.apply.executor import ApplyResult, StepEvent, StepStatus
-from planner.apply.steps import down_window
+from planner.apply.steps import StepGraph, build_steps
+from planner.model.plan import Plan
+from planner.report.apply_story import Outcome, StoryTeller, VMStory, seconds
 
-LISTED = 20  # VMs named per line of the restart summary; --log has them all
-
-
-def log_record(event: StepEvent) -> str:
-    """One JSON line per finished step: time, VM, step, vCenter task id, outcome."""
-    record = {
-        "time": datetime.fromtimestamp(event.at, UTC).isoformat(timespec="milliseconds"),
-        "address": event.step.address,
-        "step": event.step.kind.value,
-        "task": event.task,
-        "outcome": event.status.value,
-        "elapsed_s": round(event.elapsed, 3),
-        "message": event.message or None,
-    }
-    return json.dumps(record)
-
-
-class StepLog:
-    """An `on_event` sink writing finished steps to a --log file as they happen."""
-
-    def __init__(self, stream: IO[str]):
-        self.stream = stream
-
-    def __call__(self, event: StepEvent) -> None:
-        if event.status is StepStatus.STARTED:
-            return
-        self.stream.write(log_record(event) + "\n")
-        self.stream.flush()
+DONE_WORDS = {"create": "created", "update": "updated", "delete": "deleted", "restart": "restarted"}
 
 
 @dataclass(frozen=True)
 class ApplyReport:
     result: ApplyResult
+    plan: Plan
+    graph: StepGraph | None = None
+    stories: tuple[VMStory, ...] = field(init=False)
+    elapsed: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        teller = StoryTeller(self.plan, self.graph or build_steps(self.plan))
+        for event in self.result.final:
+            teller(event)
+        starts = [e.at - e.elapsed for e in self.result.final]
+        ends = [e.at for e in self.result.final]
+        object.__setattr__(self, "stories", tuple(teller.stories))
+        object.__setattr__(self, "elapsed", max(ends) - min(starts) if ends else 0.0)
 
     @property
     def applied(self) -> list[StepEvent]:
@@ -66,67 +52,43 @@ class ApplyReport:
         clean = not self.failed and not self.skipped and not self.result.interrupted
         return 0 if clean else 1
 
+    @property
+    def outcome(self) -> str:
+        if self.result.interrupted:
+            return "interrupted"
+        return "complete" if self.exit_code == 0 else "failed"
+
+    def counts(self) -> dict[str, int]:
+        """VMs done, by the plan's action; folders created."""
+        counts = dict.fromkeys(DONE_WORDS, 0)
+        counts["folders"] = 0
+        for story in self.stories:
+            if story.outcome is Outcome.DONE:
+                key = "folders" if story.action == "folder" else story.action
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def of(self, outcome: Outcome) -> list[VMStory]:
+        return [s for s in self.stories if s.outcome is outcome]
+
+    def headline(self) -> str:
+        counts = self.counts()
+        parts = ", ".join(f"{counts[action]} {word}" for action, word in DONE_WORDS.items())
+        folders = counts["folders"]
+        if folders:
+            parts += f" ({folders} folder{'s' if folders != 1 else ''} created)"
+        failed, skipped = self.of(Outcome.FAILED), self.of(Outcome.SKIPPED)
+        if failed or skipped:
+            parts += f"; {len(failed)} failed, {len(skipped)} skipped"
+        return f"Apply {self.outcome}: {parts} in {seconds(self.elapsed)}"
+
     def lines(self) -> list[str]:
         out: list[str] = []
         if self.result.interrupted:
             out.append("Interrupted: no new step was started; the steps in flight finished.")
         if self.result.relogins:
             out.append(f"The vCenter session expired; logged in again {self.result.relogins}x.")
-        for event in self.failed:
-            out.append(f"failed:  {event.step.id}: {event.message}")
-        for event in self.skipped:
-            out.append(f"skipped: {event.step.id} ({event.message})")
-        out += self.power_cycle_lines()
-        vms = {e.step.address for e in self.applied}
-        headline = "Apply complete" if self.exit_code == 0 else "Apply incomplete"
-        out.append(
-            f"{headline}: {len(self.applied)} steps applied on {len(vms)} objects, "
-            f"{len(self.failed)} failed, {len(self.skipped)} skipped."
-        )
+        out.append(self.headline())
+        out.extend(f"  {story.line}" for story in self.of(Outcome.FAILED))
+        out.extend(f"  {story.line}" for story in self.of(Outcome.SKIPPED))
         return out
-
-    def power_cycles(self) -> dict[str, list[str]]:
-        """The power-cycled VMs by outcome: back up, failed (down, or not back in time), not
-        started (after a VM did not come back, or Ctrl-C), incomplete (anything else)."""
-        by_vm: dict[str, list[StepEvent]] = {}
-        for event in self.result.final:
-            if event.step.address in self.result.power_cycled:
-                by_vm.setdefault(event.step.address, []).append(event)
-        outcome: dict[str, list[str]] = {"back up": [], "failed": [], "not started": []}
-        outcome["incomplete"] = []
-        for address, events in by_vm.items():
-            window = down_window([e.step for e in events])
-            status = {e.step.id: e.status for e in events}
-            if window is None:
-                continue
-            start, end = (status[s.id] for s in window)
-            if any(e.status is StepStatus.FAILED for e in events):
-                outcome["failed"].append(address)
-            elif start is StepStatus.SKIPPED:
-                outcome["not started"].append(address)
-            elif end in (StepStatus.APPLIED, StepStatus.UNCHANGED):
-                outcome["back up"].append(address)
-            else:
-                outcome["incomplete"].append(address)
-        return outcome
-
-    def power_cycle_lines(self) -> list[str]:
-        """One line per outcome, e.g. `Restarted: 3 VMs (DC0/web-1, ...)`; a power cycle for an
-        update counts as a restart."""
-        if not self.result.power_cycled:
-            return []
-        names = {
-            "back up": "Restarted",
-            "failed": "Restart failed",
-            "not started": "Not restarted (not started)",
-            "incomplete": "Restart incomplete",
-        }
-        lines = []
-        for key, vms in self.power_cycles().items():
-            if vms:
-                more = f", … {len(vms) - LISTED} more" if len(vms) > LISTED else ""
-                plural = "s" if len(vms) != 1 else ""
-                lines.append(
-                    f"{names[key]}: {len(vms)} VM{plural} ({', '.join(vms[:LISTED])}{more})"
-                )
-        return lines

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from planner.apply.executor import Executor, StepEvent, StepStatus
 from planner.apply.steps import build_steps
 from planner.model import Power
-from planner.report.apply import ApplyReport, StepLog, log_record
+from planner.report.apply import ApplyReport
+from planner.report.stream import JsonLines, step_record
 from tests.builders import create, delete, live, plan, plans, update
 from tests.executor.fake_provider import FakeProvider
 
@@ -30,9 +31,10 @@ def power_plan(n):
 
 
 def test_every_step_of_a_clean_apply_is_applied_and_exit_code_is_zero():
-    _, result = run(plan(update("a", {"cpus": (1, 2)}, restart=True), delete("b")))
+    p = plan(update("a", {"cpus": (1, 2)}, restart=True), delete("b"))
+    _, result = run(p)
     assert set(statuses(result).values()) == {StepStatus.APPLIED}
-    assert ApplyReport(result).exit_code == 0
+    assert ApplyReport(result, p).exit_code == 0
 
 
 def test_independent_vms_run_concurrently_up_to_the_limit():
@@ -76,15 +78,16 @@ def test_failed_step_skips_the_rest_of_its_vm_and_its_dependents_but_not_others(
     assert s["DC0/app power_off"] is StepStatus.APPLIED  # dependents go down first
     assert s["DC0/app power"] is StepStatus.SKIPPED
     assert s["DC0/other reconfigure"] is StepStatus.APPLIED
-    report = ApplyReport(result)
+    report = ApplyReport(result, p)
     assert report.exit_code == 1
     assert "power_off fault on vm-db" in "\n".join(report.lines())
 
 
 def test_refused_submission_is_a_failure_with_the_platform_message():
     provider = FakeProvider(refuse={("reconfigure", "vm-a")})
-    _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)
-    failed = ApplyReport(result).failed
+    p = plan(update("a", {"cpus": (1, 2)}))
+    _, result = run(p, provider)
+    failed = ApplyReport(result, p).failed
     assert [e.message for e in failed] == ["reconfigure refused for vm-a"]
 
 
@@ -105,7 +108,7 @@ def test_stop_request_starts_no_new_step_and_waits_for_those_in_flight():
     assert result.interrupted
     assert list(s.values()).count(StepStatus.APPLIED) == 2  # the two in flight finished
     assert all(c.end <= time.monotonic() for c in provider.calls)
-    assert ApplyReport(result).exit_code == 1
+    assert ApplyReport(result, p).exit_code == 1
 
 
 def test_expired_session_is_renewed_once_and_the_step_retried():
@@ -128,24 +131,27 @@ def test_a_second_expiry_after_the_relogin_fails_the_step():
     assert statuses(result)["DC0/a reconfigure"] is StepStatus.FAILED
 
 
-def test_log_has_one_json_line_per_finished_step(tmp_path):
+def test_machine_stream_has_a_start_and_an_end_line_per_step(tmp_path):
     path = tmp_path / "apply.log"
     with path.open("w") as stream:
-        run(plan(update("a", {"cpus": (1, 2)})), on_event=StepLog(stream))
+        run(plan(update("a", {"cpus": (1, 2)})), on_event=JsonLines(stream))
     import json
 
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [(r["address"], r["step"], r["outcome"]) for r in records] == [
-        ("DC0/a", "reconfigure", "applied"),
-        ("DC0/a", "markers", "applied"),
+    assert [(r["type"], r["step"], r.get("outcome")) for r in records] == [
+        ("step_start", "reconfigure", None),
+        ("step_end", "reconfigure", "applied"),
+        ("step_start", "markers", None),
+        ("step_end", "markers", "applied"),
     ]
-    assert all(r["task"].startswith("task-") and r["time"] for r in records)
+    ends = [r for r in records if r["type"] == "step_end"]
+    assert all(r["task"].startswith("task-") and r["time"] and r["version"] == 1 for r in ends)
 
 
-def test_log_record_carries_the_fault_message():
+def test_step_end_record_carries_the_fault_message():
     provider = FakeProvider(fail={("destroy", "vm-a")})
     _, result = run(plan(delete("a", power="off")), provider)
-    assert '"message": "destroy fault on vm-a"' in log_record(result.final[0])
+    assert step_record(result.final[0])["message"] == "destroy fault on vm-a"
 
 
 @settings(max_examples=25, deadline=None)

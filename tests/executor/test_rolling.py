@@ -98,15 +98,19 @@ def test_skipped_restart_says_which_vm_did_not_come_back():
     assert "DC0/vm0 did not come back" in skipped.message
 
 
-def test_summary_names_restarted_failed_and_not_started_vms():
+def test_summary_counts_restarted_vms_and_names_the_failed_and_the_not_started():
     provider = FakeProvider(duration=0.03, fail={("restart", "vm-vm1")})
-    _, result = run(restarts(3), provider, max_unavailable=1)
-    report = ApplyReport(result)
+    p = restarts(3)
+    _, result = run(p, provider, max_unavailable=1)
+    report = ApplyReport(result, p, build_steps(p, rolling=True))
     assert report.exit_code == 1
     lines = report.lines()
-    assert "Restarted: 1 VM (DC0/vm0)" in lines
-    assert "Restart failed: 1 VM (DC0/vm1)" in lines
-    assert "Not restarted (not started): 1 VM (DC0/vm2)" in lines
+    assert "1 restarted; 1 failed, 1 skipped" in lines[0]
+    assert lines[1].startswith("  DC0/vm1: restart failed after ")
+    assert lines[2] == (
+        "  DC0/vm2: skipped: not started: DC0/vm1 did not come back, "
+        "so no further VM is taken down"
+    )
 
 
 def test_ctrl_c_takes_no_new_vm_down_but_brings_back_the_one_that_is_down():

@@ -122,13 +122,15 @@ def test_delete_of_an_owned_vm_no_longer_declared_then_plan_is_empty(make_vcsim,
     _assert_converged(run_cli, sim, config)
 
 
-def test_log_writes_one_json_line_per_finished_step(make_vcsim, run_cli, tmp_path):
+def test_log_writes_the_machine_stream(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
     config = _write(tmp_path / "cfg")
     log = tmp_path / "apply.jsonl"
     result = run_cli("apply", str(config), "--auto-approve", "--log", str(log), env=sim.env())
     assert result.code == 0, result.output
-    records = [json.loads(line) for line in log.read_text().splitlines()]
+    stream = [json.loads(line) for line in log.read_text().splitlines()]
+    assert stream[-1]["type"] == "apply_summary" and stream[-1]["exit_code"] == 0
+    records = [r for r in stream if r["type"] == "step_end"]
     assert {r["address"] for r in records} >= {"DC0/app", f"DC0/{CLUSTER_VM}"}
     assert all(set(r) >= {"time", "address", "step", "task", "outcome"} for r in records)
     create = next(r for r in records if r["address"] == "DC0/app" and r["step"] == "create")
@@ -286,9 +288,9 @@ def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
     )
     assert proc.stdout is not None
     lines = []
-    for line in proc.stdout:  # plain progress: one line per finished step
+    for line in proc.stdout:  # plain progress: a line as each VM's work starts
         lines.append(line)
-        if " power: applied" in line:
+        if sum(": updating" in seen for seen in lines) == 2:  # one step done, one in flight
             proc.send_signal(signal.SIGINT)
             break
     rest, err = proc.communicate(timeout=60)

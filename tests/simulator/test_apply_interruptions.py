@@ -40,7 +40,7 @@ def test_ctrl_c_starts_no_new_step_waits_for_the_one_in_flight_and_reports(make_
     timer.start()
     outcome = run(provider, p, parallelism=1)
     timer.join()
-    report = ApplyReport(outcome.result)
+    report = ApplyReport(outcome.result, p)
     applied = [
         e for e in outcome.final if e.status is StepStatus.APPLIED and e.step.kind.value == "power"
     ]
@@ -54,7 +54,7 @@ def test_ctrl_c_starts_no_new_step_waits_for_the_one_in_flight_and_reports(make_
         f"{a} update: power, workspace" if vm.power is Power.OFF else f"{a} update: workspace"
         for a, vm in vms.items()
     )
-    assert ApplyReport(run(provider, p, parallelism=4).result).exit_code == 0
+    assert ApplyReport(run(provider, p, parallelism=4).result, p).exit_code == 0
     assert leftover(provider, p) == []
     provider.close()
 
@@ -72,7 +72,7 @@ def test_expired_session_is_logged_in_again_once_and_the_step_retried(make_vcsim
             admin.content.sessionManager.TerminateSession([mine])
 
     result = Executor(provider, p, build_steps(p), 1, terminate_mid_apply).run()
-    report = ApplyReport(result)
+    report = ApplyReport(result, p)
     assert result.relogins == 1
     assert report.exit_code == 0, report.lines()
     assert leftover(provider, p) == []

@@ -55,7 +55,7 @@ def test_create_by_clone_in_a_cluster_and_new_on_a_standalone_host_converges(
         ),
     )
     result = run(provider, p)
-    assert ApplyReport(result.result).exit_code == 0, ApplyReport(result.result).lines()
+    assert ApplyReport(result.result, p).exit_code == 0, ApplyReport(result.result, p).lines()
     vms = live_vms(provider)
     web, db = vms["web-1"], vms["db-1"]
     assert (web.host, web.folder, web.cpus, web.memory_mb, web.power) == (
@@ -90,7 +90,7 @@ def test_all_six_power_transitions(make_vcsim):
     for target in ["suspended", "on", "off", "suspended", "off", "on"]:
         vm = live_vms(provider)["DC0_C0_RP0_VM0"]
         p = plan(update(vm, power=target))
-        assert ApplyReport(run(provider, p).result).exit_code == 0
+        assert ApplyReport(run(provider, p).result, p).exit_code == 0
         assert live_vms(provider)["DC0_C0_RP0_VM0"].power.value == target
         assert leftover(provider, p) == []
     provider.close()
@@ -112,7 +112,7 @@ def test_power_off_is_a_guest_shutdown_when_tools_run(make_vcsim, connect_si):
     vm = live_vms(provider)["DC0_C0_RP0_VM0"]
     assert vm.tools_running and vm.power is Power.ON
     p = plan(update(vm, power="off"))
-    assert ApplyReport(run(provider, p).result).exit_code == 0
+    assert ApplyReport(run(provider, p).result, p).exit_code == 0
     events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
     assert ("VmGuestShutdownEvent", vm.name) in events
     assert leftover(provider, p) == []
@@ -127,7 +127,7 @@ def test_a_guest_that_ignores_the_shutdown_is_powered_off_hard_after_its_timeout
     vm = live_vms(provider)["DC0_C0_RP0_VM0"]
     p = plan(update(vm, power="off"))  # shutdown_timeout 5 s in these plans
     outcome = run(provider, p)
-    assert ApplyReport(outcome.result).exit_code == 0
+    assert ApplyReport(outcome.result, p).exit_code == 0
     power = next(e for e in outcome.final if e.step.kind.value == "power")
     assert "did not shut down in time" in power.message
     assert 5 <= power.elapsed < 15
@@ -144,7 +144,7 @@ def test_power_off_is_hard_at_once_without_tools(make_vcsim, connect_si):
     assert not vm.tools_running
     p = plan(update(vm, power="off"))
     outcome = run(provider, p)
-    assert ApplyReport(outcome.result).exit_code == 0
+    assert ApplyReport(outcome.result, p).exit_code == 0
     events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
     assert events == [("VmPoweredOffEvent", vm.name)]
     power = next(e for e in outcome.final if e.step.kind.value == "power")
@@ -187,7 +187,7 @@ def test_migration_between_hosts_and_clusters(make_vcsim):
     a, b = vms["DC0_C0_RP0_VM0"], vms["DC0_C1_RP0_VM0"]
     other_host = next(h for h in ("DC0_C0_H0", "DC0_C0_H1") if h != a.host)
     p = plan(update(a, host=other_host), update(b, cluster="DC0_C0"))
-    assert ApplyReport(run(provider, p).result).exit_code == 0
+    assert ApplyReport(run(provider, p).result, p).exit_code == 0
     vms = live_vms(provider)
     assert vms["DC0_C0_RP0_VM0"].host == other_host
     assert vms["DC0_C1_RP0_VM0"].cluster == "DC0_C0"
@@ -217,7 +217,7 @@ def test_dependencies_are_powered_on_first_as_vcenter_events_show(make_vcsim, co
         create("db", cluster="DC0_C0", template="DC0_C0_RP0_VM0"),
         create("cache", depends_on=("app",), cluster="DC0_C0", template="DC0_C0_RP0_VM0"),
     )
-    assert ApplyReport(run(provider, p).result).exit_code == 0
+    assert ApplyReport(run(provider, p).result, p).exit_code == 0
     si = connect_si(sim)
     spec = vim.event.EventFilterSpec(eventTypeId=["VmPoweredOnEvent", "VmClonedEvent"])
     collector = si.content.eventManager.CreateCollectorForEvents(spec)
@@ -248,7 +248,7 @@ def test_a_vm_removed_behind_the_tools_back_fails_alone(make_vcsim, connect_si):
     vm_obj.PowerOffVM_Task()
     vm_obj.Destroy_Task()
     result = run(provider, p)
-    report = ApplyReport(result.result)
+    report = ApplyReport(result.result, p)
     statuses = {e.step.id: e.status for e in result.final}
     assert statuses["DC0/DC0_H0_VM0 reconfigure"] is StepStatus.FAILED
     assert statuses["DC0/after-gone create"] is StepStatus.SKIPPED

@@ -31,8 +31,14 @@ def loaded_by(*args: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["validate", "examples/fleet"], ["fmt", "--check", "examples/fleet"]],
-    ids=["help", "validate", "fmt"],
+    [
+        ["--help"],
+        ["--version"],
+        ["version"],
+        ["validate", "examples/fleet"],
+        ["fmt", "--check", "examples/fleet"],
+    ],
+    ids=["help", "--version", "version", "validate", "fmt"],
 )
 def test_offline_commands_do_not_load_pyvmomi_deepdiff_or_the_provider(args):
     assert loaded_by(*args) == set()
