@@ -104,7 +104,7 @@ def test_apply_restart_resets_each_vm_one_at_a_time(make_vcsim, run_cli, connect
     sim, directory = _adopted(make_vcsim, run_cli, tmp_path, "-method-delay", POWER_DELAYS)
     result = run_cli("apply", str(directory), "--restart", "DC0/*", "--auto-approve", env=sim.env())
     assert result.code == 0, result.output
-    assert "Restarted: 4 VMs" in result.stdout
+    assert "0 deleted, 4 restarted in" in result.stdout
     events = _power_events(connect_si(sim))
     kinds = [(type(e).__name__.split(".")[-1], e.vm.name) for e in events]
     pairs = list(zip(kinds[::2], kinds[1::2], strict=True))  # off, on, off, on, ...: never two down
