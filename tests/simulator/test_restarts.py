@@ -1,15 +1,21 @@
 """`--restart` and `--max-unavailable` against the simulator, as a user runs them. Order and the
 bound are read from vCenter's own events (their keys and createdTime), never from wall-clock
-durations. The simulator's VMs run without VMware Tools, so a restart there is a reset."""
+durations. Without `-tools-running` a restart is a reset; with it, a guest reboot whose Tools
+come back after `-reboot-ms`."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pyVmomi import vim
+
+from tests.vcsim import harness
 
 VMS = [f"DC0_C0_RP0_VM{i}" for i in range(4)]
 FOUR = ["-dc", "1", "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "4"]
@@ -17,11 +23,16 @@ POWER_DELAYS = "PowerOffVM_Task=300,PowerOnVM_Task=300,ResetVM_Task=300"
 
 
 def _config(
-    directory: Path, cpus: int | None = None, depends: dict[str, str] | None = None
+    directory: Path,
+    cpus: int | None = None,
+    depends: dict[str, str] | None = None,
+    restart_timeout: int | None = None,
 ) -> Path:
     blocks = []
     for name in VMS:
         lines = [f"cpus = {cpus}"] if cpus else []
+        if restart_timeout:
+            lines.append(f"lifecycle {{\n  restart_timeout = {restart_timeout}\n}}")
         if depends and name in depends:
             lines.append(f'depends_on = ["{depends[name]}"]')
         body = textwrap.indent("\n".join(lines), "      ")
@@ -100,18 +111,27 @@ def test_a_restart_pattern_that_matches_no_vm_is_one_error_line(make_vcsim, run_
     ]
 
 
+def _resets(si: Any) -> list[Any]:
+    """Each VM's reset as vCenter records it: VmResettingEvent (vCenter, our simulator), or the
+    power off that govmomi 0.24's own ResetVM_Task posts; oldest first."""
+    spec = vim.event.EventFilterSpec(eventTypeId=["VmResettingEvent", "VmPoweredOffEvent"])
+    collector = si.content.eventManager.CreateCollectorForEvents(spec)
+    collector.SetCollectorPageSize(1000)
+    return sorted(
+        (e for e in collector.latestPage if e.vm and e.vm.name in VMS), key=lambda e: e.key
+    )
+
+
 def test_apply_restart_resets_each_vm_one_at_a_time(make_vcsim, run_cli, connect_si, tmp_path):
     sim, directory = _adopted(make_vcsim, run_cli, tmp_path, "-method-delay", POWER_DELAYS)
     result = run_cli("apply", str(directory), "--restart", "DC0/*", "--auto-approve", env=sim.env())
     assert result.code == 0, result.output
     assert "0 deleted, 4 restarted in" in result.stdout
-    events = _power_events(connect_si(sim))
-    kinds = [(type(e).__name__.split(".")[-1], e.vm.name) for e in events]
-    pairs = list(zip(kinds[::2], kinds[1::2], strict=True))  # off, on, off, on, ...: never two down
-    assert all(
-        off[0] == "VmPoweredOffEvent" and on == ("VmPoweredOnEvent", off[1]) for off, on in pairs
-    )
-    assert sorted(off[1] for off, _on in pairs) == VMS
+    resets = _resets(connect_si(sim))
+    assert sorted(e.vm.name for e in resets) == VMS
+    # each reset call is held 300 ms by the simulator and starts only once the last one is done
+    gaps = [b.createdTime - a.createdTime for a, b in zip(resets, resets[1:], strict=False)]
+    assert all(gap >= timedelta(milliseconds=300) for gap in gaps)
 
 
 def test_a_dependency_is_back_before_its_dependent_restarts(
@@ -130,14 +150,8 @@ def test_a_dependency_is_back_before_its_dependent_restarts(
         env=sim.env(),
     )
     assert result.code == 0, result.output
-    events = _power_events(connect_si(sim))
-    back = next(
-        e.key for e in events if e.vm.name == VMS[3] and isinstance(e, vim.event.VmPoweredOnEvent)
-    )
-    down = next(
-        e.key for e in events if e.vm.name == VMS[0] and isinstance(e, vim.event.VmPoweredOffEvent)
-    )
-    assert back < down
+    order = [e.vm.name for e in _resets(connect_si(sim))]
+    assert order.index(VMS[3]) < order.index(VMS[0])
 
 
 def test_max_unavailable_one_never_has_two_vms_down_during_power_cycles(
@@ -165,3 +179,70 @@ def test_max_unavailable_four_takes_the_four_vms_down_together(
     assert result.code == 0, result.output
     periods = _down_periods(_power_events(connect_si(sim)))
     assert _most_down_at_once(periods) >= 2  # overlapping in vCenter's own times
+
+
+def _simulator_reboots_guests() -> bool:
+    """Whether our simulator answers RebootGuest (it takes -reboot-ms)."""
+    if not harness.BINARY.exists():
+        return False
+    usage = subprocess.run([str(harness.BINARY), "-h"], capture_output=True, text=True, timeout=30)
+    return "-reboot-ms" in usage.stderr + usage.stdout
+
+
+needs_reboot = pytest.mark.skipif(
+    not _simulator_reboots_guests(), reason="this simulator build has no RebootGuest (-reboot-ms)"
+)
+REBOOTS = ["-tools-running", "-reboot-ms", "1000"]
+
+
+def _reboots(si: Any) -> list[Any]:
+    spec = vim.event.EventFilterSpec(eventTypeId=["VmGuestRebootEvent"])
+    collector = si.content.eventManager.CreateCollectorForEvents(spec)
+    return sorted((e for e in collector.latestPage if e.vm), key=lambda e: e.key)
+
+
+@needs_reboot
+def test_guest_reboots_roll_one_vm_at_a_time_each_after_the_last_is_back(
+    make_vcsim, run_cli, connect_si, tmp_path
+):
+    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, *REBOOTS)
+    result = run_cli(
+        "apply", str(directory), "--restart", "DC0/*VM[01]", "--auto-approve", env=sim.env()
+    )
+    assert result.code == 0, result.output
+    first, second = _reboots(connect_si(sim))
+    # the second guest is asked to reboot only once the first one's Tools are back (-reboot-ms)
+    assert second.createdTime - first.createdTime >= timedelta(milliseconds=1000)
+
+
+@needs_reboot
+def test_guest_reboots_under_max_unavailable_two_overlap(make_vcsim, run_cli, connect_si, tmp_path):
+    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, *REBOOTS)
+    result = run_cli(
+        "apply",
+        str(directory),
+        "--restart",
+        "DC0/*VM[01]",
+        "--max-unavailable",
+        "2",
+        "--auto-approve",
+        env=sim.env(),
+    )
+    assert result.code == 0, result.output
+    first, second = _reboots(connect_si(sim))
+    assert second.createdTime - first.createdTime < timedelta(milliseconds=1000)  # both down
+
+
+@needs_reboot
+def test_a_guest_that_does_not_come_back_fails_and_no_further_vm_is_rebooted(
+    make_vcsim, run_cli, connect_si, tmp_path
+):
+    flags = ("-tools-running", "-guest-ignores-reboot")
+    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, *flags, restart_timeout=2)
+    result = run_cli(
+        "apply", str(directory), "--restart", "DC0/*VM[01]", "--auto-approve", env=sim.env()
+    )
+    assert result.code == 1
+    assert "restart failed after" in result.stdout and "not back within 2 s" in result.stdout
+    assert "did not come back, so no further VM is taken down" in result.stdout
+    assert len(_reboots(connect_si(sim))) == 1
