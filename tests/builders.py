@@ -27,6 +27,7 @@ def after(name: str, **kw: Any) -> dict[str, Any]:
         "power": None,
         "annotation": None,
         "attributes": None,
+        "extra_config": None,
         "disk": None,
         "network_interface": None,
         "workspace": WS,
@@ -138,6 +139,7 @@ def live_vm(**kw: Any) -> LiveVM:
         "moref": "vm-1",
         "workspace": "ws",
         "prevent_destroy": False,
+        "extra_config": {"guestinfo.userdata": "a", "svga.present": "TRUE"},
     }
     base.update(kw)
     return LiveVM(**base)

@@ -10,9 +10,15 @@ import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from planner.config.functions import FUNCTIONS, call_function
+from planner.config.functions_guest import (
+    FILE_FUNCTIONS,
+    read_config_file,
+    template_vars,
+)
 from planner.config.syntax import (
     Binary,
     Call,
@@ -31,6 +37,7 @@ from planner.config.syntax import (
     TemplatePart,
     TupleExpr,
     Unary,
+    parse_template,
 )
 from planner.config.values import (
     ConversionError,
@@ -46,7 +53,7 @@ from planner.config.values import (
     type_name,
 )
 from planner.model import Pos
-from planner.model.diagnostics import Diagnostic
+from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 MAX_ITEMS = 100_000  # a for-expression or template loop larger than this is a mistake
 
@@ -76,6 +83,7 @@ class Context:
     each: tuple[Any, Any] | None = None
     names: Mapping[str, Any] = field(default_factory=dict)  # for-expression iteration variables
     where: str = ""  # e.g. "in locals": completes "count.index is not available ..."
+    directory: Path | None = None  # the configuration's: file() and templatefile() read under it
 
     def with_names(self, **names: Any) -> Context:
         return replace(self, names={**self.names, **names})
@@ -368,8 +376,10 @@ def _numeric(value: Any) -> bool:
 def _call(expr: Call, ctx: Context) -> Any:
     if expr.name in ("try", "can"):
         return _try(expr, ctx)
+    if expr.name in FILE_FUNCTIONS:
+        return _file_call(expr, ctx)
     if expr.name not in FUNCTIONS:
-        hint = did_you_mean(expr.name, [*FUNCTIONS, "try", "can"])
+        hint = did_you_mean(expr.name, [*FUNCTIONS, *FILE_FUNCTIONS, "try", "can"])
         raise EvalError(f"unknown function {expr.name}()", expr.pos, hint or "see docs/language.md")
     args = [_eval(a, ctx) for a in expr.args]
     if expr.expand_last:
@@ -382,6 +392,33 @@ def _call(expr: Call, ctx: Context) -> Any:
         raise EvalError(f"{expr.name}(): {exc}", expr.pos) from None
     except (RecursionError, OverflowError, ValueError, TypeError) as exc:
         raise EvalError(f"{expr.name}(): {exc}", expr.pos) from None
+
+
+def _file_call(expr: Call, ctx: Context) -> Any:
+    """file(path) and templatefile(path, vars). A template sees only `vars` (as in Terraform),
+    and an error inside it points at the template file's line and column."""
+    want = 1 if expr.name == "file" else 2
+    if len(expr.args) != want or expr.expand_last:
+        raise EvalError(
+            f"{expr.name}(): wrong number of arguments ({len(expr.args)}); "
+            f"usage: {FILE_FUNCTIONS[expr.name]}",
+            expr.pos,
+        )
+    args = [_eval(a, ctx) for a in expr.args]
+    try:
+        text, shown = read_config_file(ctx.directory, args[0])
+        if expr.name == "file":
+            return text
+        names = template_vars(args[1])
+    except ConversionError as exc:
+        raise EvalError(f"{expr.name}(): {exc}", expr.pos) from None
+    try:
+        template = parse_template(text, shown)
+    except DiagnosticError as exc:
+        first = exc.diagnostics[0]
+        raise EvalError(first.message, first.pos or expr.pos, first.hint) from None
+    inner = Context(names=names, directory=ctx.directory, where="in a template file")
+    return _eval(template, inner)
 
 
 def _try(expr: Call, ctx: Context) -> Any:

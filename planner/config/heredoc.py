@@ -53,11 +53,14 @@ def lex_heredoc(
                 raise DiagnosticError(
                     [Diagnostic("%{ is not closed in heredoc", Pos(file, line, col))]
                 )
+            segment = text[i : end + 1]
+            if segment.startswith("%{~"):
+                buf = buf.rstrip()
             if buf:
                 parts.append(buf)
                 buf = ""
-            parts.append(parse_directive(text[i : end + 1], Pos(file, line, col)))
-            i = end + 1
+            parts.append(parse_directive(segment, Pos(file, line, col)))
+            i = _strip_after(text, end) if segment.endswith("~}") else end + 1
             continue
         if text.startswith("${", i):
             end = matching_brace(text, i + 2)
@@ -67,17 +70,28 @@ def lex_heredoc(
                 raise DiagnosticError(
                     [Diagnostic("${ is not closed in heredoc", Pos(file, line, col - 2))]
                 )
+            inner = text[i + 2 : end]
+            if inner.startswith("~"):
+                buf, inner, col = buf.rstrip(), inner[1:], col + 1
             if buf:
                 parts.append(buf)
                 buf = ""
-            parts.append(interpolation(text[i + 2 : end], line, col))
-            i = end + 1
+            parts.append(interpolation(inner.removesuffix("~"), line, col))
+            i = _strip_after(text, end) if inner.endswith("~") else end + 1
             continue
         buf += text[i]
         i += 1
     if buf:
         parts.append(buf)
     return parts
+
+
+def _strip_after(text: str, end: int) -> int:
+    """Past a `~}` strip marker: the whitespace (newlines included) after it is dropped."""
+    i = end + 1
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
 
 
 def parse_directive(segment: str, here: Pos) -> Tree:

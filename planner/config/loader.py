@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def _load(
     decls = declare_variables(blocks["variable"], diags)
     variables = resolve_variables(decls, var_args, var_files, env, diags)
     digest.update(json.dumps(_plain(variables), sort_keys=True, default=str).encode())
-    ctx = Context(variables=_Variables(variables, decls))
+    ctx = Context(variables=_Variables(variables, decls), directory=directory)
     ctx = _with_locals(blocks["locals"], ctx, diags)
 
     workspace = _workspace(blocks["vcplan"], ctx, diags)
@@ -228,7 +229,7 @@ def _with_locals(blocks: Sequence[Block], ctx: Context, diags: list[Diagnostic])
         finally:
             active.pop()
 
-    local_ctx = Context(variables=ctx.variables, local_value=local_value, where="in locals")
+    local_ctx = replace(ctx, local_value=local_value, where="in locals")
     for name, item in exprs.items():
         try:
             local_value(name, item.name_pos)
@@ -236,7 +237,7 @@ def _with_locals(blocks: Sequence[Block], ctx: Context, diags: list[Diagnostic])
             pass
         except EvalError as exc:
             diags.append(exc.diagnostic)
-    return Context(variables=ctx.variables, local_value=local_value)
+    return replace(ctx, local_value=local_value)
 
 
 def _single(blocks: Sequence[Block], kind: str, diags: list[Diagnostic]) -> Block | None:

@@ -140,6 +140,22 @@ def string_map(name: str, value: Any, pos: Pos) -> dict[str, str]:
     return out  # type: ignore[return-value]
 
 
+def extra_config(name: str, value: Any, pos: Pos) -> dict[str, str]:
+    """VM advanced settings. vSphere deletes a key set to "", so an empty value could never be
+    read back: it is refused here rather than planned forever."""
+    result = string_map(name, value, pos)
+    for key, item in result.items():
+        if not key.strip():
+            raise EvalError(f"{name} has an empty key", pos)
+        if item == "":
+            raise EvalError(
+                f"{name}[{show(key)}] is empty; vSphere removes a key set to an empty value",
+                pos,
+                "remove the key from extra_config to stop managing it",
+            )
+    return result
+
+
 def string_list(name: str, value: Any, pos: Pos) -> list[str]:
     items = sorted(value) if isinstance(value, frozenset) else value
     if not isinstance(items, list):
@@ -170,6 +186,7 @@ VM_SCHEMA = BlockSchema(
         "template": nonempty,
         "annotation": text,
         "attributes": string_map,
+        "extra_config": extra_config,
         "depends_on": string_list,
         "shutdown_timeout": whole(0, 86_400),
     },

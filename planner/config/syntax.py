@@ -16,6 +16,7 @@ from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from planner.config.build import Builder, unescape
+from planner.config.heredoc import lex_heredoc
 from planner.config.nodes import (
     Attribute,
     Binary,
@@ -108,6 +109,15 @@ def parse_body(text: str, file: str) -> Body:
         raise DiagnosticError(
             [Diagnostic("syntax error: expression nested too deeply", Pos(file, 1, 1))]
         ) from None
+
+
+def parse_template(text: str, file: str) -> Template:
+    """A whole file as a template (templatefile()): `${}` and `%{}` as in a heredoc, positions
+    in that file."""
+    base = Pos(file, 1, 1)
+    builder = Builder(file, base)
+    parts = lex_heredoc(text, 1, 0, file, builder._sub_expression)
+    return Template(base, builder.fold_directives(parts))
 
 
 def parse_expression(text: str, file: str) -> Expr:

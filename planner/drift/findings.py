@@ -20,9 +20,15 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class AttributeDrift:
+    """One drifted attribute; the changed_* fields come from the vCenter event that explains
+    it (planner.drift.attribution), None when no event within --since does."""
+
     attribute: str
     expected: Any  # the configuration's value
     actual: Any  # vCenter's value
+    changed_by: str | None = None
+    changed_at: str | None = None  # ISO 8601, UTC
+    event: str | None = None  # vCenter's own message
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,7 @@ class DriftedVM:
     owner: str | None
     attributes: tuple[AttributeDrift, ...]
     notes: tuple[str, ...] = ()
+    moref: str = ""  # the live VM, to find its events
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,9 @@ class MissingVM:
     host: str | None
     declared_at: str
     note: str = ""
+    changed_by: str | None = None  # from a VmRemovedEvent or VmRenamedEvent
+    changed_at: str | None = None
+    event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,10 @@ class UnmanagedVM:
     power: str
     workspace: str | None
     template: bool
+    moref: str = ""
+    changed_by: str | None = None  # from the event that made it appear (created, cloned, ...)
+    changed_at: str | None = None
+    event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +176,7 @@ def _drifted(vm: DesiredVM, matches: list[LiveVM], workspace: str) -> DriftedVM 
         owner=live.workspace,
         attributes=tuple(AttributeDrift(d.attribute, d.after, d.before) for d in result.diffs),
         notes=tuple(notes),
+        moref=live.moref,
     )
 
 
@@ -252,6 +267,7 @@ def compute_drift(
                     found.power.value,
                     found.workspace,
                     found.template,
+                    found.moref,
                 )
             )
     return DriftReport(
@@ -269,6 +285,10 @@ def compute_drift(
 
 def _sorted(vms: Iterable[LiveVM]) -> list[LiveVM]:
     return sorted(vms, key=lambda vm: (vm.address, vm.moref))
+
+
+def _changed(item: AttributeDrift | MissingVM | UnmanagedVM) -> dict[str, str | None]:
+    return {"changed_by": item.changed_by, "changed_at": item.changed_at, "event": item.event}
 
 
 def report_to_dict(report: DriftReport) -> dict[str, Any]:
@@ -290,7 +310,12 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
                 "declared_at": d.declared_at,
                 "owner": d.owner,
                 "attributes": [
-                    {"attribute": a.attribute, "expected": a.expected, "actual": a.actual}
+                    {
+                        "attribute": a.attribute,
+                        "expected": a.expected,
+                        "actual": a.actual,
+                        **_changed(a),
+                    }
                     for a in d.attributes
                 ],
                 "notes": list(d.notes),
@@ -306,6 +331,7 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
                 "host": m.host,
                 "declared_at": m.declared_at,
                 "note": m.note or None,
+                **_changed(m),
             }
             for m in report.missing
         ],
@@ -331,6 +357,7 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
                 "power": u.power,
                 "workspace": u.workspace,
                 "template": u.template,
+                **_changed(u),
             }
             for u in report.unmanaged
         ],

@@ -61,6 +61,19 @@ def _memory_cycle(before: Any, after: Any, vm: LiveVM) -> bool:
     return bool(after < before or not vm.memory_hot_add)
 
 
+GUESTINFO_PREFIX = "guestinfo."
+
+
+def _extra_config_cycle(before: Any, after: Any, _vm: LiveVM) -> bool:
+    """A running VM accepts any extraConfig change, but only `guestinfo.*` keys are read live
+    (by the guest, through VMware Tools); the VMX reads every other key at power-on, so such a
+    change takes effect only after a power cycle (docs/language.md#extra_config)."""
+    return any(
+        not key.startswith(GUESTINFO_PREFIX) and (before or {}).get(key) != value
+        for key, value in (after or {}).items()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Attribute:
     name: str  # as the configuration, the model, the JSON plan and the docs spell it
@@ -99,6 +112,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("annotation", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.annotation),
     Attribute("attributes", Compare.DECLARED_KEYS, StepKind.RECONFIGURE,
               lambda vm: dict(vm.attributes)),
+    Attribute("extra_config", Compare.DECLARED_KEYS, StepKind.RECONFIGURE,
+              lambda vm: dict(vm.extra_config), power_cycle=_extra_config_cycle,
+              power_cycle_reason="extra_config keys other than guestinfo.* apply at power-on"),
     Attribute("disk", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
               lambda vm: [{"size_gb": d.size_gb} for d in vm.disks]),
     Attribute("network_interface", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
@@ -144,6 +160,7 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
         "power": vm.power.value if vm.power is not None else None,
         "annotation": vm.annotation,
         "attributes": dict(vm.attributes) if vm.attributes is not None else None,
+        "extra_config": dict(vm.extra_config) if vm.extra_config is not None else None,
         "disk": [{"size_gb": d.size_gb} for d in vm.disks] if vm.disks is not None else None,
         "network_interface": (
             [{"network": n.network} for n in vm.nics] if vm.nics is not None else None

@@ -72,6 +72,9 @@ class LiveVM:
     moref: str  # managed object id, e.g. "vm-42": stable for the session, used to act on the VM
     workspace: str | None  # the vcplan.workspace marker, None when unmarked
     prevent_destroy: bool  # the recorded vcplan.prevent_destroy marker
+    # advanced settings (config.extraConfig) without the vcplan.* markers; the last value of a
+    # key wins (vcsim 0.24 appends a duplicate when a key is updated)
+    extra_config: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
@@ -97,6 +100,7 @@ class DesiredVM:
     power: Power | None = None
     annotation: str | None = None
     attributes: Mapping[str, str] | None = None
+    extra_config: Mapping[str, str] | None = None  # only these keys are managed
     disks: tuple[Disk, ...] | None = None
     nics: tuple[Nic, ...] | None = None
     depends_on: tuple[str, ...] = ()

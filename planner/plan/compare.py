@@ -42,11 +42,19 @@ _ROOT = re.compile(r"^root")
 _INDEX = re.compile(r"\['([^']*)'\]")
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _key(match: re.Match[str]) -> str:
+    key = match.group(1)
+    return "." + key if _NAME.match(key) else f'["{key}"]'
+
+
 def _path(attribute: str, deep_path: str) -> str:
     """deepdiff's `root[1]['size_gb']` as `disk[1].size_gb`; `root['owner']` as
-    `attributes.owner`."""
+    `attributes.owner`; a key that is no HCL name as `extra_config["guestinfo.role"]`."""
     rest = _ROOT.sub("", deep_path)
-    rest = _INDEX.sub(lambda m: "." + m.group(1), rest)
+    rest = _INDEX.sub(_key, rest)
     return attribute + rest
 
 

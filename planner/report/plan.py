@@ -16,6 +16,7 @@ from rich.text import Text
 from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
 from planner.model.plan import Action, Plan, VMChange
 from planner.plan.restarts import default_max_unavailable, rolling_waves
+from planner.report.escape import code_block_line, markdown_code, markdown_text
 
 SYMBOL = {
     Action.CREATE: "+",
@@ -52,7 +53,7 @@ def format_value(attribute: str, value: Any) -> str:
         return ", ".join(f"{d['size_gb']} GB" for d in value) or "(no disks)"
     if attribute == "network_interface":
         return ", ".join(json.dumps(n["network"]) for n in value) or "(no NICs)"
-    if attribute == "attributes" and isinstance(value, Mapping):
+    if attribute in ("attributes", "extra_config") and isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {format_value('', v)}" for k, v in sorted(value.items()))
         return "{ " + inner + " }" if inner else "{}"
     if attribute == "depends_on":
@@ -186,10 +187,6 @@ def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = N
     return buffer.getvalue().rstrip("\n")
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _md_restart(change: VMChange) -> str:
     if not change.restart:
         return ""
@@ -203,8 +200,8 @@ def _md_rows(changes: Iterable[VMChange]) -> list[str]:
         if change.action is Action.CREATE:
             details = ""
         rows.append(
-            f"| {SYMBOL[change.action].strip() or '·'} | `{_md_cell(change.address)}` "
-            f"| {change.action.value} | {_md_cell(details)} "
+            f"| {SYMBOL[change.action].strip() or '·'} | {markdown_code(change.address)} "
+            f"| {change.action.value} | {markdown_text(details)} "
             f"| {_md_restart(change)} | {'yes' if change.moves else ''} |"
         )
     return rows
@@ -216,9 +213,9 @@ def _diff_lines(changes: Iterable[VMChange]) -> list[str]:
     for change in changes:
         mark = SYMBOL[change.action] if change.action is not Action.UPDATE else "!"
         flags = "".join(f"  [{f}]" for f in _flags(change))
-        lines.append(f"{mark} {change.address} {VERB[change.action]}{flags}")
+        lines.append(code_block_line(f"{mark} {change.address} {VERB[change.action]}{flags}"))
         for name, value in attribute_lines(change):
-            lines.append(f"{mark}     {name}: {value}".replace("`", "'"))
+            lines.append(code_block_line(f"{mark}     {name}: {value}"))
     return lines
 
 
@@ -226,7 +223,7 @@ def render_markdown(plan: Plan) -> str:
     """A pull-request comment: a summary table, then the full plan in a collapsible block."""
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     lines = [
-        f"### vcplan plan for workspace `{_md_cell(plan.workspace)}`",
+        f"### vcplan plan for workspace {markdown_code(plan.workspace)}",
         "",
         f"**{summary_line(plan)}**",
         "",
@@ -248,5 +245,8 @@ def render_markdown(plan: Plan) -> str:
             "",
             "</details>",
         ]
-    lines += ["", f"<sub>{_md_cell(plan.url)} · planned at {plan.created_at}</sub>"]
+    lines += [
+        "",
+        f"<sub>{markdown_text(plan.url)} · planned at {markdown_text(plan.created_at)}</sub>",
+    ]
     return "\n".join(lines) + "\n"

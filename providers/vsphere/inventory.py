@@ -60,8 +60,9 @@ VM_PROPERTIES = [
     "config.instanceUuid",
     "guest.toolsRunningStatus",
     "customValue",
+    "config.extraConfig",  # the extra_config attribute, and the markers on a standalone ESXi host
 ]
-ESX_EXTRA_PROPERTIES = ["config.extraConfig"]  # markers live there on a standalone ESXi host
+ESX_EXTRA_PROPERTIES: list[str] = []  # every path vcplan reads is in VM_PROPERTIES now
 
 TOPOLOGY_TYPES: dict[type, list[str]] = {
     vim.Datacenter: ["name", "parent", "vmFolder"],
@@ -290,7 +291,15 @@ def _nic_network(dev: DeviceRecord, network_names: Mapping[str, str]) -> str:
     return dev.device_name or dev.opaque_id or ""
 
 
-def _markers(props: Mapping[str, Any], field_names: Mapping[int, str], esx: bool) -> dict:
+def _extra_config(props: Mapping[str, Any]) -> dict[str, str]:
+    """extraConfig as a map. A key's last value wins: vcsim 0.24 appends a duplicate OptionValue
+    when a key is updated instead of replacing it (docs/simulator.md); vCenter has one each."""
+    return dict(props.get("config.extraConfig") or [])
+
+
+def _markers(
+    props: Mapping[str, Any], field_names: Mapping[int, str], extra: Mapping[str, str], esx: bool
+) -> dict:
     """All custom attributes (or, on ESXi, vcplan.* extraConfig keys) by name."""
     values: dict[str, str] = {}
     for key, value in props.get("customValue") or []:
@@ -298,9 +307,7 @@ def _markers(props: Mapping[str, Any], field_names: Mapping[int, str], esx: bool
         if name is not None:
             values[name] = value
     if esx:
-        for key, value in props.get("config.extraConfig") or []:
-            if key.startswith(MARKER_PREFIX):
-                values[key] = value
+        values.update({k: v for k, v in extra.items() if k.startswith(MARKER_PREFIX)})
     return values
 
 
@@ -318,7 +325,8 @@ def _live_vm(
     host_node = topo.nodes.get(host)
     cluster, _standalone = topo.compute_of(host)
     disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
-    custom = _markers(props, field_names, esx)
+    extra = _extra_config(props)
+    custom = _markers(props, field_names, extra, esx)
     return LiveVM(
         datacenter=topo.datacenter_of(host) or "",
         name=props.get("name", ""),
@@ -345,6 +353,7 @@ def _live_vm(
         moref=moid,
         workspace=custom.get(WORKSPACE_MARKER) or None,
         prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
+        extra_config={k: v for k, v in extra.items() if not k.startswith(MARKER_PREFIX)},
     )
 
 

@@ -37,6 +37,11 @@ POWER_STATE = {Power.ON: "poweredOn", Power.OFF: "poweredOff", Power.SUSPENDED: 
 _fields_lock = threading.Lock()
 
 
+def _option_values(values: Mapping[str, str]) -> list[Any]:
+    """extraConfig entries; vCenter adds a key that is missing and replaces one that exists."""
+    return [vim.option.OptionValue(key=k, value=str(v)) for k, v in values.items()]
+
+
 class Operations(Lookup):
     """Operations for one session."""
 
@@ -130,6 +135,8 @@ class Operations(Lookup):
             spec.memoryMB = int(after["memory_mb"])
         if after.get("annotation") is not None:
             spec.annotation = after["annotation"]
+        if after.get("extra_config"):
+            spec.extraConfig = _option_values(after["extra_config"])
         return spec
 
     def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
@@ -256,8 +263,9 @@ class Operations(Lookup):
     # --- reconfigure -----------------------------------------------------------------------
 
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        """One ReconfigVM_Task for the hardware, annotation and devices in `changed`; custom
-        attributes are set through the CustomFieldsManager (they are not part of a ConfigSpec)."""
+        """One ReconfigVM_Task for the hardware, annotation, extraConfig keys and devices in
+        `changed` (only the extraConfig keys that differ are sent); custom attributes are set
+        through the CustomFieldsManager (they are not part of a ConfigSpec)."""
         vm = self.vm(moref)
         live = self.read_vm(moref)
         if live is None:
@@ -267,6 +275,15 @@ class Operations(Lookup):
         for key, field in CONFIG_SPEC_FIELDS.items():
             if key in changed and after.get(key) is not None:
                 setattr(spec, field, after[key])
+                edited = True
+        if "extra_config" in changed:
+            pending = {
+                k: v
+                for k, v in (after.get("extra_config") or {}).items()
+                if live.extra_config.get(k) != v
+            }
+            if pending:
+                spec.extraConfig = _option_values(pending)
                 edited = True
         devices = self.devices.changes(vm, live, after, changed)
         if devices:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from planner.apply.provider import Handle, Outcome
 from planner.config.endpoint import Endpoint
 from planner.model import Inventory, LiveVM, Power
+from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import Operations
 from providers.vsphere.session import Session
 from providers.vsphere.tasks import TaskWaiter
+from providers.vsphere.watch import VMWatch
 
 
 class ExecutorMixin:
@@ -111,6 +114,21 @@ class VSphereProvider(ExecutorMixin):
 
         with workspace_lock(self.session, workspace, purpose, force_unlock):
             yield
+
+    def read_events(
+        self, since: datetime, morefs: frozenset[str], names: frozenset[tuple[str, str]]
+    ) -> EventRead:
+        """The events that can explain drift of these VMs (providers/vsphere/events.py)."""
+        return read_events(self.session, since, morefs, names)
+
+    def watch(self) -> VMWatch:
+        """A WaitForUpdatesEx loop over the scope's VMs (providers/vsphere/watch.py)."""
+        return VMWatch(self.session, self.endpoint.scope)
+
+    def reconnect(self) -> None:
+        """A fresh session after the old one expired or vCenter restarted."""
+        self.session.close()
+        self.session.relogin()
 
     def close(self) -> None:
         self.session.close()

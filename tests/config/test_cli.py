@@ -11,8 +11,10 @@ import pytest
 from planner.cli.app import app
 from planner.cli.errors import run_guarded
 
-EXAMPLES = sorted(
-    p for p in (Path(__file__).resolve().parents[2] / "examples").iterdir() if p.is_dir()
+EXAMPLES = sorted(  # configurations; examples/ci/ holds CI recipes (tests/unit/test_ci_recipes.py)
+    p
+    for p in (Path(__file__).resolve().parents[2] / "examples").iterdir()
+    if p.is_dir() and any(p.glob("*.hcl"))
 )
 
 

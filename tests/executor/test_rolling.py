@@ -108,8 +108,7 @@ def test_summary_counts_restarted_vms_and_names_the_failed_and_the_not_started()
     assert "1 restarted; 1 failed, 1 skipped" in lines[0]
     assert lines[1].startswith("  DC0/vm1: restart failed after ")
     assert lines[2] == (
-        "  DC0/vm2: skipped: not started: DC0/vm1 did not come back, "
-        "so no further VM is taken down"
+        "  DC0/vm2: skipped: not started: DC0/vm1 did not come back, so no further VM is taken down"
     )
 
 

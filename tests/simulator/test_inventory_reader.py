@@ -44,8 +44,14 @@ def shaped_vcsim(make_vcsim, connect_si):
         annotation="made by a test",
         cpuHotAddEnabled=True,
         deviceChange=[nic],
+        extraConfig=[
+            vim.option.OptionValue(key="guestinfo.role", value="web"),
+            vim.option.OptionValue(key="vcplan.note", value="a marker, not extra_config"),
+        ],
     )
     WaitForTask(vm.ReconfigVM_Task(spec))
+    update = [vim.option.OptionValue(key="guestinfo.role", value="db")]  # vcsim appends it
+    WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(extraConfig=update)))
     set_custom_attribute(si, "DC0_C0_RP0_VM0", "owner", "team-web")
     set_custom_attribute(si, "DC0_C0_RP0_VM0", "vcplan.workspace", "ws1")
     set_custom_attribute(si, "DC0_C0_RP0_VM0", "vcplan.prevent_destroy", "true")
@@ -82,6 +88,8 @@ def test_live_vm_carries_every_field_vcenter_holds(shaped_vcsim, monkeypatch):
     assert vm.nics == (Nic("DC0_DVPG0"), Nic("VM Network"))
     assert vm.datastores == ("LocalDS_0",)
     assert vm.instance_uuid and vm.moref.startswith("vm-")
+    assert vm.extra_config["guestinfo.role"] == "db"
+    assert not any(key.startswith("vcplan.") for key in vm.extra_config)
 
 
 def test_inventory_lists_the_names_references_are_checked_against(readonly_vcsim, monkeypatch):

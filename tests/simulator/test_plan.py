@@ -412,7 +412,7 @@ def test_a_saved_plan_shows_the_same_in_every_format(run_cli, sim, tmp_path):
     text = run_cli("show", str(out))
     assert text.stdout.strip() == planned.stdout.strip()
     markdown = run_cli("show", str(out), "--format", "markdown")
-    assert "| + | `DC0/db` | create |" in markdown.stdout
+    assert "| + | <code>DC0/db</code> | create |" in markdown.stdout
     assert "<details>" in markdown.stdout
 
 

@@ -38,6 +38,7 @@ DIFFERENT: dict[str, Any] = {
     "memory_mb": 4096,
     "annotation": "changed",
     "attributes": {"owner": "b"},
+    "extra_config": {"guestinfo.userdata": "b"},
     "disk": [{"size_gb": 20}, {"size_gb": 80}],
     "network_interface": [{"network": "Other"}],
     "power": "off",
@@ -150,6 +151,39 @@ def test_only_the_declared_custom_attributes_are_managed():
     assert changed({**same_as_live(vm), "attributes": {"owner": "a"}}, vm) == {}
 
 
+def test_only_the_declared_extra_config_keys_are_managed():
+    vm = live_vm(extra_config={"guestinfo.userdata": "a", "svga.present": "TRUE"})
+    assert changed({**same_as_live(vm), "extra_config": {"guestinfo.userdata": "a"}}, vm) == {}
+
+
+def test_an_extra_config_key_missing_from_the_vm_is_a_change():
+    vm = live_vm(extra_config={})
+    after = {**same_as_live(vm), "extra_config": {"guestinfo.userdata": "a"}}
+    assert changed(after, vm) == {
+        "extra_config": ({"guestinfo.userdata": None}, {"guestinfo.userdata": "a"})
+    }
+
+
+def test_a_guestinfo_key_changes_on_a_running_vm_without_a_power_cycle():
+    """The guest reads guestinfo.* live through VMware Tools."""
+    vm = live_vm(power=Power.ON)
+    pairs = {"extra_config": ({"guestinfo.userdata": "a"}, {"guestinfo.userdata": "b"})}
+    assert not needs_power_cycle(pairs, vm)
+
+
+def test_any_other_extra_config_key_on_a_running_vm_needs_a_power_cycle():
+    """The VMX reads every other key only at power-on."""
+    vm = live_vm(power=Power.ON)
+    pairs = {
+        "extra_config": (
+            {"guestinfo.userdata": "a", "disk.EnableUUID": None},
+            {"guestinfo.userdata": "a", "disk.EnableUUID": "TRUE"},
+        )
+    }
+    assert needs_power_cycle(pairs, vm)
+    assert not needs_power_cycle(pairs, live_vm(power=Power.OFF))
+
+
 def test_ignore_changes_may_name_what_the_rows_allow_and_no_ownership_marker():
     names = ignorable_names()
     assert {a.name for a in ATTRIBUTES if a.ignorable} <= set(names)
@@ -159,7 +193,7 @@ def test_ignore_changes_may_name_what_the_rows_allow_and_no_ownership_marker():
 def test_the_provider_has_an_operation_for_every_reconfigure_attribute():
     from providers.vsphere.operations import CONFIG_SPEC_FIELDS
 
-    handled = set(CONFIG_SPEC_FIELDS) | {"attributes", "disk", "network_interface"}
+    handled = set(CONFIG_SPEC_FIELDS) | {"attributes", "extra_config", "disk", "network_interface"}
     assert handled == {a.name for a in ATTRIBUTES if a.step is StepKind.RECONFIGURE}
 
 
@@ -215,6 +249,8 @@ def _apply(vm: Any, name: str, value: Any) -> Any:
         return replace(vm, power=Power(value))
     if name == "attributes":
         return replace(vm, attributes={**vm.attributes, **value})
+    if name == "extra_config":
+        return replace(vm, extra_config={**vm.extra_config, **value})
     return replace(vm, **{name: value})
 
 

@@ -89,6 +89,6 @@ def test_coloured_text_carries_ansi_codes_and_plain_text_none():
 
 def test_markdown_has_a_summary_table_with_escaped_cells_and_collapsible_details():
     md = render_markdown(PLAN)
-    assert "| ~ | `DC0/web\\|1` | update | cpus: 1 → 2 | yes |  |" in md
+    assert "| ~ | <code>DC0/web\\|1</code> | update | cpus: 1 → 2 | yes |  |" in md
     assert "<details><summary>Full plan</summary>" in md
     assert "```diff\n+ DC0/new will be created" in md

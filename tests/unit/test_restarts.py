@@ -143,7 +143,7 @@ def test_text_says_when_a_restart_is_folded_into_an_update():
 
 def test_markdown_lists_a_restart_in_the_table():
     md = render_markdown(planned(*three_webs(), ["DC0/web-1"]))
-    assert "| ↻ | `DC0/web-1` | restart |  | yes (--restart) |  |" in md
+    assert "| ↻ | <code>DC0/web-1</code> | restart |  | yes (--restart) |  |" in md
 
 
 def test_json_has_the_restart_action_and_round_trips():

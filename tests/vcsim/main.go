@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,6 +70,49 @@ func ignoreGuestShutdown(inner http.Handler) http.Handler {
 			r.Body = ioutil.NopCloser(bytes.NewReader(body))
 		}
 		inner.ServeHTTP(w, r)
+	})
+}
+
+// vcsim changes a VM's configuration in place on ReconfigVM_Task (and custom values on SetField)
+// without telling its property collectors, so a WaitForUpdatesEx never sees the change; vCenter
+// does report it. After every call naming a VM, this re-announces the configuration properties
+// vcplan watches (docs/simulator.md).
+var vmArgument = regexp.MustCompile(`<(?:_this|entity)[^>]*type="VirtualMachine"[^>]*>([^<]+)</`)
+
+func announceVMChanges(inner http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body []byte
+		if r.Method == http.MethodPost {
+			var err error
+			body, err = ioutil.ReadAll(r.Body)
+			_ = r.Body.Close()
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		}
+		inner.ServeHTTP(w, r)
+		match := vmArgument.FindSubmatch(body)
+		if match == nil || !bytes.Contains(body, []byte("ReconfigVM_Task")) && !bytes.Contains(body, []byte("<SetField")) {
+			return
+		}
+		ref := types.ManagedObjectReference{Type: "VirtualMachine", Value: string(match[1])}
+		vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+		if !ok || vm.Config == nil {
+			return
+		}
+		simulator.Map.WithLock(vm, func() {
+			simulator.Map.Update(vm, []types.PropertyChange{
+				{Name: "config.hardware.numCPU", Val: vm.Config.Hardware.NumCPU},
+				{Name: "config.hardware.numCoresPerSocket", Val: vm.Config.Hardware.NumCoresPerSocket},
+				{Name: "config.hardware.memoryMB", Val: vm.Config.Hardware.MemoryMB},
+				{Name: "config.hardware.device", Val: vm.Config.Hardware.Device},
+				{Name: "config.annotation", Val: vm.Config.Annotation},
+				{Name: "config.extraConfig", Val: vm.Config.ExtraConfig},
+				{Name: "customValue", Val: vm.CustomValue},
+			})
+		})
 	})
 }
 
@@ -149,6 +193,7 @@ func main() {
 	if *hung {
 		server.Config.Handler = ignoreGuestShutdown(server.Config.Handler)
 	}
+	server.Config.Handler = announceVMChanges(server.Config.Handler)
 
 	u := *server.URL
 	u.User = nil

@@ -1,0 +1,72 @@
+"""The watch's transitions, on plain data: what counts as a change of drift status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from planner.drift.attribution import VCenterEvent
+from planner.drift.findings import compute_drift
+from planner.drift.watch import attribute_transitions, transition_to_dict, transitions
+from planner.model import Container, DesiredConfig, Pos
+from planner.report.drift.watch import transition_line
+from tests.builders import desired_vm, inventory, live_vm
+
+CLUSTER = Container("DC0", "C0", None, Pos("main.hcl", 1, 1))
+CONFIG = DesiredConfig("ws", (desired_vm(cpus=2),), (CLUSTER,))
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def report(*vms):
+    return compute_drift(CONFIG, inventory(*vms), created_at=NOW.isoformat())
+
+
+def kinds(before, after) -> list[tuple[str, str]]:
+    return [(t.kind, t.address) for t in transitions(before, after)]
+
+
+def test_nothing_changed_is_no_transition():
+    assert kinds(report(live_vm()), report(live_vm())) == []
+
+
+def test_a_vm_leaving_its_configuration_is_drifted():
+    assert kinds(report(live_vm()), report(live_vm(cpus=4))) == [("drifted", "DC0/web")]
+
+
+def test_a_drifted_vm_drifting_further_is_reported_again():
+    assert kinds(report(live_vm(cpus=4)), report(live_vm(cpus=8))) == [("drifted", "DC0/web")]
+
+
+def test_a_vm_returning_to_its_configuration_is_in_sync():
+    assert kinds(report(live_vm(cpus=4)), report(live_vm())) == [("in_sync", "DC0/web")]
+
+
+def test_a_declared_vm_vanishing_is_missing_and_coming_back_is_in_sync():
+    assert kinds(report(live_vm()), report()) == [("missing", "DC0/web")]
+    assert kinds(report(), report(live_vm())) == [("in_sync", "DC0/web")]
+
+
+def test_an_unmanaged_vm_appearing_and_going():
+    stray = live_vm(name="stray", moref="vm-9", workspace=None)
+    assert kinds(report(live_vm()), report(live_vm(), stray)) == [("unmanaged", "DC0/stray")]
+    assert kinds(report(live_vm(), stray), report(live_vm())) == [("gone", "DC0/stray")]
+
+
+def test_a_transition_carries_the_user_of_the_event_that_explains_it():
+    (found,) = transitions(report(live_vm()), report(live_vm(cpus=4)))
+    event = VCenterEvent(
+        "VmReconfiguredEvent",
+        "vm-1",
+        "web",
+        "DC0",
+        NOW - timedelta(seconds=5),
+        "alice@vsphere.local",
+        "Reconfigured web",
+        spec_fields=frozenset({"numCPUs"}),
+    )
+    (t,) = attribute_transitions([found], [event], NOW, timedelta(days=7))
+    body = transition_to_dict(t, NOW.isoformat())
+    assert body["changed_by"] == body["attributes"][0]["changed_by"] == "alice@vsphere.local"
+    assert transition_line(t, NOW.isoformat()) == (
+        "2026-03-01T12:00:00+00:00 ~ DC0/web drifted: cpus expected 2, actual 4, "
+        "changed by alice@vsphere.local just now (Reconfigured web)"
+    )
