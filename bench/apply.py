@@ -3,7 +3,9 @@
 At parallelism 1, 10 and 50 the same executor and vSphere provider that `vcplan apply` uses
 power all VMs on, off, on again (one step per VM plus its marker step, a no-op once the
 untimed warm-up has written the markers); each run is timed against the ideal
-ceil(200/p) x 0.3 s. Goal: ratio <= 1.15. Prints; asserts nothing.
+ceil(200/p) x 0.3 s. Then a rolling restart of all VMs at --max-unavailable 1, 10 and 50 (the
+simulator's VMs run without VMware Tools, so each restart is a ResetVM_Task, delayed the same),
+against ceil(200/k) x 0.3 s. Goal: ratio <= 1.15 for both. Prints; asserts nothing.
 
 Run: make bench-apply  (or .venv/bin/python bench/apply.py [--vms N] [--delay-ms MS])
 """
@@ -48,15 +50,53 @@ def power_plan(vms: list[LiveVM], power: Power) -> Plan:
     return Plan(WORKSPACE, "vpx://bench", "", tuple(changes))
 
 
+def restart_plan(vms: list[LiveVM]) -> Plan:
+    changes = [
+        VMChange(
+            vm.address,
+            Action.RESTART,
+            {"power": "on", "workspace": vm.workspace, "prevent_destroy": False},
+            {"power": None, "prevent_destroy": False, "restart_timeout": 600},
+            restart=True,
+            restart_requested=True,
+            moref=vm.moref,
+        )
+        for vm in vms
+    ]
+    return Plan(WORKSPACE, "vpx://bench", "", tuple(changes))
+
+
+def rolling_restarts(provider: VSphereProvider, bounds: list[int], delay: float) -> None:
+    """Every VM restarted, at most k down at once, the executor's parallelism no tighter."""
+    vms = list(provider.read_inventory().vms)
+    on = power_plan(vms, Power.ON)  # untimed: restarts need running VMs
+    Executor(provider, on, build_steps(on), 50).run()
+    vms = list(provider.read_inventory().vms)
+    print(f"\nrolling restart of {len(vms)} VMs (ResetVM_Task, {delay * 1000:.0f} ms)")
+    print(f"{'max-unavail':>11} {'seconds':>8} {'ideal':>7} {'ratio':>6}")
+    for k in bounds:
+        plan = restart_plan(vms)
+        graph = build_steps(plan, rolling=True)
+        start = time.perf_counter()
+        result = Executor(provider, plan, graph, max(k, 10), max_unavailable=k).run()
+        elapsed = time.perf_counter() - start
+        failed = [e for e in result.final if e.status.value != "applied"]
+        ideal = math.ceil(len(vms) / k) * delay
+        note = f"  ({len(failed)} steps not applied!)" if failed else ""
+        print(f"{k:>11} {elapsed:>8.2f} {ideal:>7.2f} {elapsed / ideal:>6.2f}{note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vms", type=int, default=200)
     parser.add_argument("--delay-ms", type=int, default=300)
     parser.add_argument("--parallelism", type=int, nargs="*", default=[1, 10, 50])
+    parser.add_argument("--max-unavailable", type=int, nargs="*", default=[1, 10, 50])
     args = parser.parse_args()
     delay = args.delay_ms / 1000
     methods = ",".join(
-        f"{m}={args.delay_ms}" for m in ("PowerOnVM_Task", "PowerOffVM_Task", "SuspendVM_Task")
+        f"{m}={args.delay_ms}"
+        for m in ("PowerOnVM_Task", "PowerOffVM_Task", "SuspendVM_Task", "ResetVM_Task")
     )
     certs = harness.make_certs(Path(tempfile.mkdtemp(prefix="vcplan-bench-")))
     model = ["-dc", "1", "-cluster", "1", "-host", "4", "-standalone-host", "0"]
@@ -84,6 +124,7 @@ def main() -> None:
             print(f"{p:>11} {elapsed:>8.2f} {ideal:>7.2f} {elapsed / ideal:>6.2f}{note}")
             vms = list(provider.read_inventory().vms)
             target = Power.ON if target is Power.OFF else Power.OFF
+        rolling_restarts(provider, args.max_unavailable, delay)
         provider.close()
     finally:
         sim.stop()

@@ -185,15 +185,32 @@ def plans(draw):
     for i, name in enumerate(NAMES):
         earlier = st.sampled_from(NAMES[:i] or ["-"])
         deps = tuple(draw(st.lists(earlier, unique=True, max_size=2 if i else 0)))
-        kind = draw(st.sampled_from(["create", "update", "restart", "off", "delete"]))
+        kind = draw(st.sampled_from(["create", "update", "restart", "off", "delete", "reboot"]))
         if kind == "create":
             changes.append(create(name, depends_on=deps, folder=draw(st.sampled_from([None, "f"]))))
         elif kind == "update":
             changes.append(update(name, {"memory_mb": (1, 2)}, depends_on=deps))
         elif kind == "restart":
             changes.append(update(name, {"cpus": (1, 2)}, depends_on=deps, restart=True))
+        elif kind == "reboot":
+            changes.append(restart(name, depends_on=deps))
         elif kind == "off":
             changes.append(update(name, {"power": ("on", "off")}, depends_on=deps))
         else:
             changes.append(delete(name, depends_on=deps))
     return plan(*draw(st.permutations(changes)))
+
+
+def restart(name: str, depends_on: tuple[str, ...] = (), **kw: Any) -> VMChange:
+    """A running VM that --restart matched and nothing else changes."""
+    return VMChange(
+        f"DC0/{name}",
+        Action.RESTART,
+        after(name, power="on"),
+        after(name, **kw),
+        restart=True,
+        restart_requested=True,
+        fingerprint=fingerprint(planned(name)),
+        moref=f"vm-{name}",
+        depends_on=tuple(f"DC0/{d}" for d in depends_on),
+    )

@@ -4,7 +4,10 @@ One scheduler (this module's main loop) keeps at most `parallelism` steps in fli
 threads only submit (a vCenter call returns a task at once); one waiter thread blocks in the
 provider's `wait_any`, the single place that waits for vCenter. Both report into one queue.
 A failed step skips the rest of its VM's chain and every step of the VMs depending on it;
-a stop request (Ctrl-C) starts nothing new and waits for what is in flight.
+a stop request (Ctrl-C) starts nothing new and waits for what is in flight. A second limit,
+`max_unavailable`, counts power-cycled VMs from the step that takes one down to the step that
+brings it back (the graph's windows); a VM that fails while down stops every further VM from
+being taken down, and after Ctrl-C the VMs already down are still brought back.
 Progress goes out through `on_event`; this module never imports rich, typer or pyVmomi.
 """
 
@@ -14,7 +17,6 @@ import contextlib
 import enum
 import graphlib
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,11 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.apply.guard import refusal
+from planner.apply.interrupt import stop_on_signals
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
 from planner.apply.steps import (
     Step,
     StepGraph,
     changed_attributes,
+    restart_timeout,
     shutdown_timeout,
     still_needed,
 )
@@ -61,6 +65,7 @@ class ApplyResult:
     final: tuple[StepEvent, ...]  # the last event of every step, in graph order
     interrupted: bool = False
     relogins: int = 0
+    power_cycled: tuple[str, ...] = ()  # addresses of the VMs taken down and brought back
 
     def with_status(self, *statuses: StepStatus) -> list[StepEvent]:
         return [e for e in self.final if e.status in statuses]
@@ -90,9 +95,12 @@ class Executor:
         parallelism: int = DEFAULT_PARALLELISM,
         on_event: Callable[[StepEvent], None] | None = None,
         wait_timeout: float = WAIT_TIMEOUT_S,
+        max_unavailable: int | None = None,
     ):
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
+        if max_unavailable is not None and max_unavailable < 1:
+            raise ValueError("max_unavailable must be at least 1")
         self.provider = provider
         self.plan = plan
         self.graph = graph
@@ -112,6 +120,11 @@ class Executor:
         self._checked: set[str] = set()  # VMs whose first step passed the fingerprint check
         self._relogins = 0
         self._finished = False
+        self.max_unavailable = max_unavailable
+        self._window_start = {start: addr for addr, (start, _end) in graph.windows.items()}
+        self._window_end = {end: addr for addr, (_start, end) in graph.windows.items()}
+        self._down: set[str] = set()  # power-cycled VMs between their window's first and last step
+        self._halted: str | None = None  # why no further VM is taken down
 
     # --- public -------------------------------------------------------------------------
 
@@ -125,15 +138,15 @@ class Executor:
         ready: list[str] = []
         waiter = threading.Thread(target=self._wait_loop, name="vcplan-waiter", daemon=True)
         with (
-            self._sigint_stops(),
+            stop_on_signals(self._stop),
             ThreadPoolExecutor(self.parallelism, thread_name_prefix="vcplan-submit") as pool,
         ):
             waiter.start()
             try:
                 while True:
                     ready = self._pump(ready, sorter, pool)
-                    if not self._inflight and (not ready or self._stop.is_set()):
-                        break  # nothing in flight can make more steps ready
+                    if not self._inflight:
+                        break  # what is still waiting can only wait for Ctrl-C or a halt
                     try:
                         item = self._events.get(timeout=0.2)
                     except queue.Empty:
@@ -150,7 +163,8 @@ class Executor:
                 reason = "not started: interrupted" if self._stop.is_set() else "not started"
                 self._finish(step, StepStatus.SKIPPED, message=reason)
         final = tuple(self._state.final[s] for s in self.graph.steps)
-        return ApplyResult(final, self._stop.is_set(), self._relogins)
+        cycled = tuple(self.graph.windows)
+        return ApplyResult(final, self._stop.is_set(), self._relogins, cycled)
 
     # --- scheduling -----------------------------------------------------------------------
 
@@ -170,15 +184,28 @@ class Executor:
                     self._finish(step, StepStatus.SKIPPED, message=reason)
                     sorter.done(step_id)
                     resolved = True
-                elif self._stop.is_set() or len(self._inflight) >= self.parallelism:
+                elif not self._may_start(step) or len(self._inflight) >= self.parallelism:
                     waiting.append(step_id)
                 else:
+                    if step.id in self._window_start:
+                        self._down.add(step.address)
                     self._submit(step, pool, self._now())
             ready = waiting
             if not resolved:
                 return ready
 
+    def _may_start(self, step: Step) -> bool:
+        """After Ctrl-C only the steps bringing a VM that is down back up; a VM goes down only
+        while fewer than max_unavailable are."""
+        if step.id in self._window_start:
+            if self._stop.is_set():
+                return False
+            return self.max_unavailable is None or len(self._down) < self.max_unavailable
+        return not self._stop.is_set() or step.address in self._down
+
     def _skip_reason(self, step: Step) -> str | None:
+        if self._halted is not None and step.id in self._window_start:
+            return self._halted
         for pred in self.graph.predecessors.get(step.id, ()):
             status = self._state.status.get(pred)
             if status in (StepStatus.FAILED, StepStatus.SKIPPED):
@@ -238,6 +265,8 @@ class Executor:
             return p.relocate(moref, after, names)
         if step.kind is StepKind.POWER_OFF:
             return p.power_off(moref, shutdown_timeout(change))
+        if step.kind is StepKind.RESTART:
+            return p.restart(moref, restart_timeout(change))
         if step.kind is StepKind.RECONFIGURE:
             return p.reconfigure(moref, after, names)
         if step.kind is StepKind.POWER:
@@ -335,6 +364,8 @@ class Executor:
             status = StepStatus.UNCHANGED if outcome.note == "unchanged" else StepStatus.APPLIED
             note = "" if status is StepStatus.UNCHANGED else outcome.note
             self._finish(step, status, elapsed, task, note)
+            if step_id in self._window_end:
+                self._down.discard(step.address)
         else:
             self._finish(step, StepStatus.FAILED, elapsed, task, outcome.error or "failed")
             if step.kind is not StepKind.FOLDER:
@@ -355,6 +386,10 @@ class Executor:
         message: str = "",
     ) -> None:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
+        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and step.address in self._down:
+            self._halted = self._halted or (
+                f"not started: {step.address} did not come back, so no further VM is taken down"
+            )
         self._state.status[step.id] = status
         self._state.final[step.id] = event
         self._emit(event)
@@ -398,23 +433,3 @@ class Executor:
     @staticmethod
     def _now() -> float:
         return time.monotonic()
-
-    @contextlib.contextmanager
-    def _sigint_stops(self) -> Any:
-        """Ctrl-C (or SIGTERM) requests a stop instead of raising mid-bookkeeping."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        stopping = (signal.SIGINT, signal.SIGTERM)  # a cancelled CI job is a Ctrl-C too
-        previous = {sig: signal.getsignal(sig) for sig in stopping}
-
-        def _on_sigint(_signum: int, _frame: Any) -> None:
-            self._stop.set()
-
-        for sig in stopping:
-            signal.signal(sig, _on_sigint)
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

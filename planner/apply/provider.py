@@ -78,6 +78,12 @@ class Provider(Protocol):
         otherwise. Already off is success."""
         ...
 
+    def restart(self, moref: str, timeout: float) -> Handle:
+        """Power-cycle a running VM: a guest reboot when VMware Tools run, finished when Tools
+        report running again; a reset otherwise, finished when the VM is powered on. Fails
+        when the VM is not back within `timeout` seconds."""
+        ...
+
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
         """Bring the attributes named in `changed` (CPUs, cores, memory, annotation, disks, NICs,
         custom attributes) to their values in `after`."""

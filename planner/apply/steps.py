@@ -1,8 +1,11 @@
 """Plan -> step graph: what the executor does for each change, and in which order (docs/apply.md).
 
 Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, power
-state, markers; a delete is power off then delete. Across VMs, `depends_on` adds edges: creates
-and power-ons of a dependency come first, power-offs and deletes of its dependents come first.
+state, markers; a delete is power off then delete; a restart is one restart step. Across VMs,
+`depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
+and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing:
+a power-cycled VM goes down only once everything it needs to come back is done, so dependencies
+cycle first and a VM that is down never waits for another to go down.
 Pure: no I/O. Must not import pyVmomi, rich or typer.
 """
 
@@ -10,15 +13,17 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.model import LiveVM, Power
 from planner.model.attributes import StepKind, changed, needs_power_cycle, steps_for
 from planner.model.diagnostics import error
 from planner.model.plan import Action, Plan, VMChange
+from planner.plan.restarts import default_max_unavailable, power_cycled
 
 DEFAULT_SHUTDOWN_TIMEOUT = 300
+DEFAULT_RESTART_TIMEOUT = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,9 @@ class StepGraph:
     steps: Mapping[str, Step]  # id -> step, in plan order
     predecessors: Mapping[str, frozenset[str]]  # id -> ids that must finish first
     vm_dependents: Mapping[str, frozenset[str]]  # address -> addresses that depend on it
+    # address -> (first step taking it down, step bringing it back) of each power-cycled VM:
+    # what --max-unavailable counts
+    windows: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def order(self) -> list[str]:
         """One valid sequential order (for display and tests)."""
@@ -100,6 +108,8 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
         ]
     if change.action is Action.NOOP:
         return []
+    if change.action is Action.RESTART:
+        return [Step(StepKind.RESTART, addr)]
     names = changed_attributes(change)
     kinds = steps_for(names)
     steps = []
@@ -122,8 +132,8 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
 
 def _is_up(step: Step, change: VMChange) -> bool:
     """Steps that bring a VM up: its dependencies' must come first."""
-    if step.kind is StepKind.CREATE:
-        return True
+    if step.kind in (StepKind.CREATE, StepKind.RESTART):
+        return True  # a restart ends with the VM up: its dependencies must be back first
     if step.kind is StepKind.POWER:
         return change.action is Action.CREATE or step.power is Power.ON
     return False
@@ -138,13 +148,34 @@ def _is_down(step: Step, change: VMChange) -> bool:
     return step.kind is StepKind.POWER and step.power is not Power.ON
 
 
+def _goes_down_for_good(change: VMChange, chain: list[Step]) -> bool:
+    """A dependency powered off (or suspended) and not brought back: when rolling, its
+    dependents do not wait for it to come up, it waits for them to go down (a VM that is down
+    must not wait for others to go down)."""
+    return not power_cycled(change) and any(_is_down(s, change) for s in chain)
+
+
 def _folder_paths(path: str) -> list[str]:
     parts = [p for p in path.split("/") if p]
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def build_steps(plan: Plan) -> StepGraph:
-    """The step graph of a plan. Raises a DiagnosticError on a depends_on cycle."""
+def down_window(chain: list[Step]) -> tuple[Step, Step] | None:
+    """The step that takes a power-cycled VM down and the one that brings it back."""
+    downs = [i for i, s in enumerate(chain) if s.kind in (StepKind.POWER_OFF, StepKind.RESTART)]
+    if not downs:
+        return None
+    ups = [s for s in chain[downs[0] :] if s.kind in (StepKind.POWER, StepKind.RESTART)]
+    return chain[downs[0]], (ups[-1] if ups else chain[-1])
+
+
+def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
+    """The step graph of a plan. Raises a DiagnosticError on a depends_on cycle.
+
+    `rolling` (default: when the plan has restarts) orders power-cycled VMs for a bound on how
+    many are down at once: see the module docstring."""
+    if rolling is None:
+        rolling = default_max_unavailable(plan) is not None
     changes = {c.address: c for c in plan.changes if c.action is not Action.NOOP}
     steps: dict[str, Step] = {}
     preds: dict[str, set[str]] = {}
@@ -180,16 +211,26 @@ def build_steps(plan: Plan) -> StepGraph:
                 continue
             dependents.setdefault(dep, set()).add(addr)
             dep_change = changes[dep]
-            if dep_change.action is not Action.DELETE and chains[dep]:
+            goes_down = rolling and _goes_down_for_good(dep_change, chains[dep])
+            if dep_change.action is not Action.DELETE and chains[dep] and not goes_down:
                 # like Terraform: a dependent comes up only once its dependency is fully applied
                 for step in chains[addr]:
                     if _is_up(step, change):
                         preds[step.id].add(chains[dep][-1].id)
+            if rolling and power_cycled(change) and power_cycled(dep_change):
+                continue  # one VM down at a time: the dependency cycles first (hoisted below)
             my_downs = [s.id for s in chains[addr] if _is_down(s, change)]
             for step in chains[dep]:
                 if _is_down(step, dep_change):
                     preds[step.id].update(my_downs)
 
+    windows = {
+        addr: (w[0].id, w[1].id)
+        for addr, change in changes.items()
+        if power_cycled(change) and (w := down_window(chains[addr])) is not None
+    }
+    if rolling:
+        _hoist(windows, chains, preds)
     frozen = {k: frozenset(v) for k, v in preds.items()}
     try:
         graphlib.TopologicalSorter(frozen).prepare()
@@ -200,7 +241,41 @@ def build_steps(plan: Plan) -> StepGraph:
         steps=steps,
         predecessors=frozen,
         vm_dependents={k: frozenset(v) for k, v in dependents.items()},
+        windows=windows,
     )
+
+
+def _hoist(
+    windows: Mapping[str, tuple[str, str]],
+    chains: Mapping[str, list[Step]],
+    preds: dict[str, set[str]],
+) -> None:
+    """Whatever a step inside a VM's down window waits for from other VMs, the window's first
+    step waits for instead: once down, a VM can always come back without another VM going
+    down first, so a bound on VMs down at once never deadlocks. A wait that itself comes after
+    the window's start (a dependency powered off for good after its dependents) stays put."""
+    for addr, (start, end) in windows.items():
+        ids = [s.id for s in chains[addr]]
+        own = set(ids)
+        inside = ids[ids.index(start) + 1 : ids.index(end) + 1]
+        for step_id in inside:
+            for pred in preds[step_id] - own:
+                if not _comes_after(pred, start, preds):
+                    preds[start].add(pred)
+
+
+def _comes_after(step_id: str, earlier: str, preds: Mapping[str, set[str]]) -> bool:
+    seen: set[str] = set()
+    todo = [step_id]
+    while todo:
+        current = todo.pop()
+        if current == earlier:
+            return True
+        for pred in preds.get(current, ()):
+            if pred not in seen:
+                seen.add(pred)
+                todo.append(pred)
+    return False
 
 
 # --- convergence after a create: what still differs on the VM read back ---------------------
@@ -221,6 +296,12 @@ def still_needed(step: Step, after: Mapping[str, Any], live: LiveVM) -> frozense
         )
     mine = frozenset(name for name in pending if steps_for([name]) == {step.kind})
     return mine or None
+
+
+def restart_timeout(change: VMChange) -> float:
+    """Seconds a restarted VM has to come back (`lifecycle { restart_timeout }`)."""
+    value = (change.after or {}).get("restart_timeout")
+    return float(value) if value is not None else float(DEFAULT_RESTART_TIMEOUT)
 
 
 def shutdown_timeout(change: VMChange) -> float:

@@ -19,6 +19,7 @@ from planner.cli.options import (
     JsonOpt,
     LogOpt,
     ParallelismOpt,
+    RestartOpt,
     TargetOpt,
     TimeoutOpt,
     UrlOpt,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from planner.model.plan import Plan
 
 
-def _approve(plan: Plan, auto_approve: bool) -> None:
+def _approve(plan: Plan, auto_approve: bool, max_unavailable: int | None) -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
@@ -44,7 +45,7 @@ def _approve(plan: Plan, auto_approve: bool) -> None:
 
     from planner.report.plan import plan_text
 
-    Console(soft_wrap=True).print(plan_text(plan))
+    Console(soft_wrap=True).print(plan_text(plan, max_unavailable))
     print("\nDo you want to perform these actions? Only 'yes' will be accepted.")
     answer = typer.prompt("Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
@@ -64,6 +65,18 @@ def apply(
         bool, typer.Option("--auto-approve", help="Apply without asking for 'yes'.")
     ] = False,
     parallelism: ParallelismOpt = 10,
+    max_unavailable: Annotated[
+        int | None,
+        typer.Option(
+            "--max-unavailable",
+            min=1,
+            metavar="N",
+            help="VMs down at once at most, for restarts and power cycles. "
+            "Default: 1 when the plan has restarts, unlimited otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    restart: RestartOpt = None,
     target: TargetOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -95,6 +108,7 @@ def apply(
       vcplan apply examples/quickstart
       vcplan plan . --out web.plan && vcplan apply web.plan --auto-approve
       vcplan apply . --auto-approve --target 'DC0/web-*' --parallelism 20 --log apply.jsonl
+      vcplan apply --restart 'DC1/web-*' --max-unavailable 2
       vcplan apply . --auto-approve --json | jq -c 'select(.type == "step_end")'
     """
     from planner.cli.output import run_output
@@ -107,6 +121,8 @@ def apply(
             source,
             auto_approve,
             parallelism,
+            max_unavailable,
+            restart,
             target,
             var,
             var_file,
@@ -123,6 +139,8 @@ def _apply(
     source: Path,
     auto_approve: bool,
     parallelism: int,
+    max_unavailable: int | None,
+    restart: list[str] | None,
     target: list[str] | None,
     var: list[str] | None,
     var_file: list[Path] | None,
@@ -137,11 +155,18 @@ def _apply(
     from planner.config import load_config
     from planner.plan.diff import plan_changes
     from planner.plan.files import load_plan
+    from planner.plan.restarts import default_max_unavailable
     from planner.plan.stale import stale_changes
     from planner.plan.targets import select_targets
 
     targets = list(target or [])
     saved: Plan | None = load_plan(source) if source.is_file() else None
+    if saved is not None and restart:
+        raise error(
+            "--restart changes the plan, and a saved plan is applied as reviewed; "
+            "nothing was changed",
+            hint=f"make the plan with `vcplan plan --restart PATTERN --out {source}`",
+        )
     vcenter = None
     config = None
     if saved is None:
@@ -170,14 +195,17 @@ def _apply(
             plan = select_targets(saved, targets)
         else:
             assert config is not None
-            plan = plan_changes(config, inventory, provider.display_url, targets)
+            restarts = list(restart or [])
+            plan = plan_changes(config, inventory, provider.display_url, targets, None, restarts)
         output.planned(plan)
         if not plan.has_changes:
             if not output.json_mode:
                 print("No changes. vCenter matches the configuration.")
             return 0
-        _approve(plan, auto_approve)
-        return output.execute(provider, plan, build_steps(plan), parallelism)
+        bound = max_unavailable or default_max_unavailable(plan)
+        _approve(plan, auto_approve, bound)
+        graph = build_steps(plan, rolling=bound is not None)
+        return output.execute(provider, plan, graph, parallelism, bound)
 
 
 @contextlib.contextmanager

@@ -119,3 +119,13 @@ JsonOpt = Annotated[
         "(docs/plan-format.md).",
     ),
 ]
+RestartOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--restart",
+        metavar="PATTERN",
+        help="Also power-cycle the running VMs whose <datacenter>/<name> matches this glob "
+        "(a guest reboot with VMware Tools, a reset without). Repeatable.",
+        show_default=False,
+    ),
+]

@@ -40,8 +40,16 @@ class RunOutput:
             for diag in exc.diagnostics:
                 self.stream.write(error_record(diag))
 
-    def execute(self, provider: Any, plan: Plan, graph: Any, parallelism: int) -> int:
-        """Run the plan's steps; print the summary; return the exit code."""
+    def execute(
+        self,
+        provider: Any,
+        plan: Plan,
+        graph: Any,
+        parallelism: int,
+        max_unavailable: int | None = None,
+    ) -> int:
+        """Run the plan's steps (at most `max_unavailable` VMs down at once, docs/apply.md);
+        print the summary; return the exit code."""
         from rich.console import Console
 
         from planner.apply.executor import ApplyResult, Executor, StepEvent
@@ -67,7 +75,9 @@ class RunOutput:
                 for sink in sinks:
                     sink(event)
 
-            result: ApplyResult = Executor(provider, plan, graph, parallelism, on_event).run()
+            result: ApplyResult = Executor(
+                provider, plan, graph, parallelism, on_event, max_unavailable=max_unavailable
+            ).run()
         report = ApplyReport(result, plan, graph)
         if self.stream is not None:
             self.stream.write(summary_record(report))

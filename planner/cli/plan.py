@@ -14,6 +14,7 @@ from planner.cli.options import (
     DirArg,
     InsecureOpt,
     JsonOpt,
+    RestartOpt,
     TargetOpt,
     TimeoutOpt,
     UrlOpt,
@@ -69,6 +70,7 @@ def make_plan(
     ca_file: Path | None,
     insecure: bool,
     timeout: float | None = None,
+    restarts: list[str] | None = None,
 ) -> Plan:
     """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
     from planner.cli.connect import keep_for_the_run, open_provider
@@ -79,7 +81,13 @@ def make_plan(
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
-        return plan_changes(config, inventory, provider.display_url, list(targets or []))
+        return plan_changes(
+            config,
+            inventory,
+            provider.display_url,
+            list(targets or []),
+            restarts=list(restarts or []),
+        )
 
 
 def plan(
@@ -100,6 +108,7 @@ def plan(
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
     target: TargetOpt = None,
+    restart: RestartOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     json_out: JsonOpt = False,
@@ -117,14 +126,19 @@ def plan(
       vcplan plan examples/quickstart
       vcplan plan examples/fleet --var-file staging.vars.hcl --var web_count=4
       vcplan plan . --out web.plan --target 'DC0/web-*'
+      vcplan plan . --restart 'DC0/web-*' --out restart.plan
       vcplan plan . --json | jq -c 'select(.type == "planned_change")'
     """
     from planner.plan.files import save_plan
 
     if json_out:
-        result = _plan_stream(directory, var, var_file, target, url, ca_file, insecure, timeout)
+        result = _plan_stream(
+            directory, var, var_file, target, url, ca_file, insecure, timeout, restarts=restart
+        )
     else:
-        result = make_plan(directory, var, var_file, target, url, ca_file, insecure, timeout)
+        result = make_plan(
+            directory, var, var_file, target, url, ca_file, insecure, timeout, restarts=restart
+        )
     if out is not None:
         save_plan(result, out)
     if not json_out:
@@ -145,12 +159,15 @@ def _plan_stream(
     ca_file: Path | None,
     insecure: bool,
     timeout: float | None = None,
+    restarts: list[str] | None = None,
 ) -> Plan:
     """--json: the plan as machine-stream objects on stdout; an error is one too."""
     from planner.cli.output import run_output
 
     with run_output(True, None) as output:
-        result = make_plan(directory, var, var_file, targets, url, ca_file, insecure, timeout)
+        result = make_plan(
+            directory, var, var_file, targets, url, ca_file, insecure, timeout, restarts=restarts
+        )
         output.planned(result)
     return result
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from planner.config.durations import duration_seconds
 from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean, evaluate
 from planner.config.syntax import Attribute, Block, Expr, TupleExpr
 from planner.config.values import ConversionError, describe, is_number, show, to_string
@@ -26,6 +27,24 @@ Checker = Callable[[str, Any, Pos], Any]
 MAX_CPUS = 768
 MAX_MEMORY_MB = 24 * 1024 * 1024
 MAX_DISK_GB = 62 * 1024
+
+
+def duration(minimum: int, maximum: int) -> Checker:
+    """Seconds, or a string like "10m" (planner/config/durations.py)."""
+
+    def check(name: str, value: Any, pos: Pos) -> int:
+        seconds = duration_seconds(value)
+        if seconds is None:
+            raise EvalError(
+                f"{name} must be a duration (got {describe(value)})",
+                pos,
+                'seconds, or a string like "90s", "10m" or "1h30m"',
+            )
+        if not minimum <= seconds <= maximum:
+            raise EvalError(f"{name} must be {minimum} s to {maximum} s (got {seconds} s)", pos)
+        return seconds
+
+    return check
 
 
 def whole(minimum: int, maximum: int | None = None) -> Checker:
@@ -175,7 +194,13 @@ VM_SCHEMA = BlockSchema(
 )
 DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb",))
 NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))
-LIFECYCLE_SCHEMA = BlockSchema({"prevent_destroy": boolean, "ignore_changes": string_list})
+LIFECYCLE_SCHEMA = BlockSchema(
+    {
+        "prevent_destroy": boolean,
+        "ignore_changes": string_list,
+        "restart_timeout": duration(1, 86_400),
+    }
+)
 
 IGNORABLE = ignorable_names()  # what `lifecycle { ignore_changes }` may name
 

@@ -191,4 +191,6 @@ def _lifecycle(vm: _Instance) -> tuple[frozenset[str], bool]:
     if "prevent_destroy" in vm.lifecycle:
         prevent = bool(vm.lifecycle["prevent_destroy"][0])
         vm.attr_pos["prevent_destroy"] = vm.lifecycle["prevent_destroy"][1].expr.pos
+    if "restart_timeout" in vm.lifecycle:
+        vm.fields["restart_timeout"] = vm.lifecycle["restart_timeout"][0]
     return ignore, prevent

@@ -27,6 +27,7 @@ class StepKind(enum.Enum):
     CREATE = "create"
     MOVE = "move"
     POWER_OFF = "power_off"
+    RESTART = "restart"  # a guest reboot (a reset without VMware Tools), then back up
     RECONFIGURE = "reconfigure"
     POWER = "power"
     MARKERS = "markers"
@@ -168,6 +169,7 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
         "workspace": workspace,
         "prevent_destroy": vm.prevent_destroy,
         "shutdown_timeout": vm.shutdown_timeout,
+        "restart_timeout": vm.restart_timeout,
     }
 
 

@@ -19,6 +19,7 @@ class Action(enum.Enum):
     UPDATE = "update"
     DELETE = "delete"
     NOOP = "noop"
+    RESTART = "restart"  # a power cycle asked for with --restart, nothing else changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +50,13 @@ class VMChange:
     before: Mapping[str, Any] | None
     after: Mapping[str, Any] | None
     diffs: tuple[AttributeChange, ...] = ()
-    restart: bool = False
+    restart: bool = False  # apply power-cycles the VM (an update that needs it, or --restart)
     moves: bool = False
     fingerprint: str | None = None  # of the live state planned against (None on create)
     moref: str | None = None  # the live VM acted on (None on create)
     depends_on: tuple[str, ...] = ()  # addresses
     reason: str = ""
+    restart_requested: bool = False  # --restart matched it; on an update, folded into its cycle
 
     @property
     def datacenter(self) -> str:

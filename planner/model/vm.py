@@ -107,6 +107,7 @@ class DesiredVM:
     prevent_destroy: bool = False
     ignore_changes: frozenset[str] = frozenset()
     shutdown_timeout: int = 300  # seconds to wait for a guest shutdown before a hard power off
+    restart_timeout: int = 600  # seconds a restarted VM has to come back (lifecycle block)
     attr_pos: Mapping[str, Pos] = field(default_factory=dict)  # attribute name -> its value's pos
 
     @property

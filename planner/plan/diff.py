@@ -19,6 +19,7 @@ from planner.model.plan import Action, Plan, VMChange
 from planner.plan.compare import compare
 from planner.plan.fingerprint import fingerprint
 from planner.plan.references import check_references
+from planner.plan.restarts import add_restarts
 from planner.plan.targets import select_targets
 
 
@@ -149,8 +150,10 @@ def plan_changes(
     url: str = "",
     targets: Sequence[str] = (),
     created_at: str | None = None,
+    restarts: Sequence[str] = (),
 ) -> Plan:
-    """The plan, or DiagnosticError listing every reason there can be none."""
+    """The plan, or DiagnosticError listing every reason there can be none. `restarts` are
+    --restart patterns, applied within the --target selection (planner/plan/restarts.py)."""
     live = _live_by_address(inventory)
     declared = {vm.address for vm in config.vms}
     errors = _scope_errors(config, inventory.scope)
@@ -178,4 +181,4 @@ def plan_changes(
         changes=tuple(changes),
         config_hash=config.config_hash,
     )
-    return select_targets(plan, targets)
+    return add_restarts(select_targets(plan, targets), restarts, targets)

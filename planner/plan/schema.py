@@ -121,6 +121,7 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
     "workspace": _workspace,
     "prevent_destroy": _bool,
     "shutdown_timeout": _int(0, 7 * 24 * 3600),
+    "restart_timeout": _int(1, 7 * 24 * 3600),
     "depends_on": _addresses,
 }
 KNOWN_KEYS = frozenset(VALUE_RULES) | frozenset(BY_NAME)
@@ -183,7 +184,7 @@ def _change(path: str, c: Any, workspace: str) -> Problem | None:
     action = c["action"]
     if action not in ACTIONS:
         return f"{path}.action", f"{action!r} is not one of {', '.join(sorted(ACTIONS))}"
-    for key in ("restart", "moves"):
+    for key in ("restart", "moves", "restart_requested"):
         if key in c and not isinstance(c[key], bool):
             return f"{path}.{key}", f"{c[key]!r} is not true or false"
     moref, fp = c.get("moref"), c.get("fingerprint")

@@ -15,15 +15,29 @@ from rich.text import Text
 
 from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
 from planner.model.plan import Action, Plan, VMChange
+from planner.plan.restarts import default_max_unavailable, rolling_waves
 from planner.report.escape import code_block_line, markdown_code, markdown_text
 
-SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
-STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.NOOP: ""}
+SYMBOL = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.NOOP: " ",
+    Action.RESTART: "↻",
+}
+STYLE = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.DELETE: "red",
+    Action.NOOP: "",
+    Action.RESTART: "cyan",
+}
 VERB = {
     Action.CREATE: "will be created",
     Action.UPDATE: "will be updated in place",
     Action.DELETE: "will be deleted",
     Action.NOOP: "is unchanged",
+    Action.RESTART: "will be restarted",
 }
 # What a create shows, in the attribute table's order (None values are left out: vCenter's
 # choice), then its dependencies; the workspace marker goes without saying.
@@ -57,15 +71,31 @@ def summary_line(plan: Plan) -> str:
     counts = plan.summary
     if not plan.has_changes:
         return f"No changes. vCenter matches the configuration ({counts['noop']} VMs unchanged)."
+    restarts = f"{counts['restart']} to restart, " if counts["restart"] else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['delete']} to delete, {counts['noop']} unchanged."
+        f"{counts['delete']} to delete, {restarts}{counts['noop']} unchanged."
     )
+
+
+def rolling_line(plan: Plan, max_unavailable: int | None = None) -> str | None:
+    """How the power cycles roll, e.g. "Restarts: rolling, 1 at a time, in 3 waves." None when
+    nothing is power-cycled. `max_unavailable` None means apply's default for this plan."""
+    bound = max_unavailable or default_max_unavailable(plan)
+    waves = rolling_waves(plan, bound)
+    cycled = sum(len(w) for w in waves)
+    if not cycled:
+        return None
+    what = f"{cycled} VM{'s' if cycled != 1 else ''} power-cycled"
+    if bound is None:
+        return f"Power cycles: {what}, all at once (apply --max-unavailable N bounds them)."
+    wave_word = "wave" if len(waves) == 1 else "waves"
+    return f"Power cycles: {what}, rolling, {bound} at a time, in {len(waves)} {wave_word}."
 
 
 def _flags(change: VMChange) -> list[str]:
     flags = []
-    if change.restart:
+    if change.restart and change.action is not Action.RESTART:  # the verb says it already
         flags.append("restart")
     if change.moves:
         flags.append("moves")
@@ -115,13 +145,15 @@ def _change_pieces(change: VMChange) -> list[Piece]:
     width = max((len(name) for name, _ in lines), default=0)
     for name, value in lines:
         pieces += [("\n      ", ""), (f"{name + ':':<{width + 1}} ", style), (value, "")]
-    if change.restart:
-        reasons = power_cycle_reasons([d.attribute for d in change.diffs]) or ["a restart"]
+    if change.action is Action.UPDATE and change.restart:
+        reasons = power_cycle_reasons([d.attribute for d in change.diffs])
+        if change.restart_requested:
+            reasons.append("--restart, folded into this update's power cycle")
         pieces += [("\n      ", ""), (f"(power cycle: {'; '.join(reasons)})", "dim")]
     return pieces
 
 
-def plan_pieces(plan: Plan) -> list[Piece]:
+def plan_pieces(plan: Plan, max_unavailable: int | None = None) -> list[Piece]:
     """The whole plan as styled pieces: plain text is their concatenation, so pipes and logs
     skip rich's rendering (the bulk of the time on a fleet, bench/plan.py)."""
     pieces = [(f'Workspace "{plan.workspace}" at {plan.url or "(no URL)"}\n', "bold")]
@@ -133,22 +165,32 @@ def plan_pieces(plan: Plan) -> list[Piece]:
             pieces.append(("\n\n", ""))
     else:
         pieces.append(("\n", ""))
+    rolling = rolling_line(plan, max_unavailable)
+    if rolling:
+        pieces.append((rolling + "\n", ""))
     pieces.append((summary_line(plan), "bold"))
     return pieces
 
 
-def plan_text(plan: Plan) -> Text:
+def plan_text(plan: Plan, max_unavailable: int | None = None) -> Text:
     """The whole plan as rich Text, for a terminal."""
-    return Text.assemble(*plan_pieces(plan))
+    return Text.assemble(*plan_pieces(plan, max_unavailable))
 
 
-def render_text(plan: Plan, color: bool = False) -> str:
+def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = None) -> str:
     if not color:
-        return "".join(text for text, _style in plan_pieces(plan)).rstrip("\n")
+        pieces = plan_pieces(plan, max_unavailable)
+        return "".join(text for text, _style in pieces).rstrip("\n")
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=10_000)
-    console.print(plan_text(plan), soft_wrap=True)
+    console.print(plan_text(plan, max_unavailable), soft_wrap=True)
     return buffer.getvalue().rstrip("\n")
+
+
+def _md_restart(change: VMChange) -> str:
+    if not change.restart:
+        return ""
+    return "yes (--restart)" if change.restart_requested else "yes"
 
 
 def _md_rows(changes: Iterable[VMChange]) -> list[str]:
@@ -160,7 +202,7 @@ def _md_rows(changes: Iterable[VMChange]) -> list[str]:
         rows.append(
             f"| {SYMBOL[change.action].strip() or '·'} | {markdown_code(change.address)} "
             f"| {change.action.value} | {markdown_text(details)} "
-            f"| {'yes' if change.restart else ''} | {'yes' if change.moves else ''} |"
+            f"| {_md_restart(change)} | {'yes' if change.moves else ''} |"
         )
     return rows
 
@@ -186,6 +228,9 @@ def render_markdown(plan: Plan) -> str:
         f"**{summary_line(plan)}**",
         "",
     ]
+    rolling = rolling_line(plan)
+    if rolling:
+        lines += [rolling, ""]
     if changes:
         lines += [
             "| | VM | action | changes | restart | moves |",

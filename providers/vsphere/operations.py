@@ -212,6 +212,38 @@ class Operations(Lookup):
             call(vm.PowerOffVM_Task), note="hard power off (VMware Tools not running)"
         )
 
+    def restart(self, moref: str, timeout: float) -> Handle:
+        """A guest reboot when VMware Tools run: done once Tools have gone away and report
+        running again (the guest came back, not just the VM); a reset (ResetVM_Task) without
+        Tools, done once the VM is powered on. A guest that ignores the reboot, or a VM not back
+        within `timeout`, fails: apply never falls back to a reset behind your back."""
+        vm = self.vm(moref)
+        state, tools = self._power_facts(vm)
+        if state != "poweredOn":
+            raise OperationRefused(f"{moref} is {state}; only a running VM is restarted")
+        deadline = time.monotonic() + timeout
+        late = f"not back within {timeout:g} s of the restart"
+        if tools:
+            call(vm.RebootGuest)
+            return Handle(
+                token=Watch(
+                    vm=vm,
+                    want_power="poweredOn",
+                    reboot="going",
+                    deadline=deadline,
+                    timeout_error=late,
+                    note="guest reboot",
+                )
+            )
+        return task_handle(
+            call(vm.ResetVM_Task),
+            vm=vm,
+            want_power="poweredOn",
+            deadline=deadline,
+            timeout_error=late,
+            note="reset (VMware Tools not running)",
+        )
+
     def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
         vm = self.vm(moref)
         state, _tools = self._power_facts(vm)

@@ -46,6 +46,9 @@ class ExecutorMixin:
     def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
         return self._parts()[0].power_off(moref, shutdown_timeout)
 
+    def restart(self, moref: str, timeout: float) -> Handle:
+        return self._parts()[0].restart(moref, timeout)
+
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
         return self._parts()[0].reconfigure(moref, after, changed)
 

@@ -4,7 +4,9 @@ A private PropertyCollector holds one filter over a ListView; each operation's c
 (or, during a guest shutdown, its VM's runtime.powerState) is added to the view, so a single
 WaitForUpdatesEx reports the first change among all of them. No per-task polling loop.
 An operation may have follow-ups (power on, then suspend) and a deadline (guest shutdown, then
-hard power off); both are driven from here. CancelWaitForUpdates wakes the wait when the
+hard power off; a restart that must be back in time); all are driven from here. A guest reboot
+is watched through the VM's guest.toolsRunningStatus in the same filter: Tools going away, then
+running again. CancelWaitForUpdates wakes the wait when the
 executor submits new work.
 """
 
@@ -24,7 +26,8 @@ from planner.apply.provider import Handle, Outcome, SessionExpired
 from providers.vsphere.session import Session
 
 TASK_PATHS = ["info.state", "info.error", "info.result"]
-VM_PATHS = ["runtime.powerState"]
+VM_PATHS = ["runtime.powerState", "guest.toolsRunningStatus"]
+TOOLS_RUNNING = "guestToolsRunning"
 
 
 def fault_message(fault: Any) -> str:
@@ -53,6 +56,8 @@ class Watch:
     then: list[Callable[[], Any]] = field(default_factory=list)
     note: str = ""
     result: str | None = None
+    reboot: str | None = None  # "going" (Tools still running), then "back" (Tools went away)
+    timeout_error: str | None = None  # past the deadline: fail with this instead of on_timeout
 
     def current(self) -> str | None:
         obj = self.task if self.task is not None else self.vm
@@ -188,10 +193,15 @@ class TaskWaiter:
                     watch.result = result._moId
                 watch.task = None
             elif watch.vm is not None:
-                power = self._values.get(watch.vm._moId, {}).get("runtime.powerState")
-                if power == watch.want_power:
+                values = self._values.get(watch.vm._moId, {})
+                power = values.get("runtime.powerState")
+                self._follow_reboot(watch, values.get("guest.toolsRunningStatus"))
+                if power == watch.want_power and watch.reboot is None:
                     watch.vm = None
                 elif watch.deadline is not None and time.monotonic() >= watch.deadline:
+                    if watch.timeout_error is not None:
+                        hung = " (the guest ignored the reboot)" if watch.reboot == "going" else ""
+                        return Outcome(False, error=watch.timeout_error + hung)
                     assert watch.on_timeout is not None
                     watch.vm, watch.task = None, watch.on_timeout()
                     watch.note = "hard power off: the guest did not shut down in time"
@@ -204,6 +214,15 @@ class TaskWaiter:
             watch.task = step()
             if watch.task is not None:
                 return None  # a new object: it must enter the view first
+
+    @staticmethod
+    def _follow_reboot(watch: Watch, tools: Any) -> None:
+        """A reboot is over when Tools went away and came back; until they went away, the
+        guest may not have started rebooting at all."""
+        if watch.reboot == "going" and tools is not None and tools != TOOLS_RUNNING:
+            watch.reboot = "back"
+        elif watch.reboot == "back" and tools == TOOLS_RUNNING:
+            watch.reboot = None
 
     # --- the one wait --------------------------------------------------------------------
 

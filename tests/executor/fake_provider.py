@@ -96,6 +96,9 @@ class FakeProvider:
     def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
         return self._op("power_off", moref, shutdown_timeout)
 
+    def restart(self, moref: str, timeout: float) -> Handle:
+        return self._op("restart", moref, timeout)
+
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
         return self._op("reconfigure", moref, {k: after.get(k) for k in sorted(changed)})
 
@@ -153,3 +156,22 @@ class FakeProvider:
 
     def first(self, op: str, target: str) -> Call:
         return next(c for c in self.calls if c.op == op and c.target == target)
+
+    def down_periods(self, morefs: Collection[str] | None = None) -> dict[str, tuple[float, float]]:
+        """moref -> (start, end) of the time it was down: from its restart or power off to the
+        end of the restart or of the power call bringing it back (of `morefs` only, if given)."""
+        periods: dict[str, tuple[float, float]] = {}
+        for c in self.calls:
+            if morefs is not None and c.target not in morefs:
+                continue
+            if c.op in ("restart", "power_off") and c.target not in periods:
+                periods[c.target] = (c.start, c.end)
+            elif c.op in ("restart", "set_power") and c.target in periods:
+                periods[c.target] = (periods[c.target][0], c.end)
+        return periods
+
+    def max_down_at_once(self, morefs: Collection[str] | None = None) -> int:
+        periods = list(self.down_periods(morefs).values())
+        return max(
+            (sum(1 for s, e in periods if s <= start < e) for start, _ in periods), default=0
+        )

@@ -109,7 +109,7 @@ def test_a_vm_matching_its_declaration_is_noop(run_cli, sim, tmp_path):
     )
     plan = _plan(run_cli, sim, _config(tmp_path, body, workspace="owned"))
     assert _change(plan, E)["action"] == "noop"
-    assert plan["summary"] == {"create": 0, "update": 0, "delete": 0, "noop": 1}
+    assert plan["summary"] == {"create": 0, "update": 0, "delete": 0, "noop": 1, "restart": 0}
 
 
 def test_an_owned_vm_no_longer_declared_is_deleted(run_cli, sim, tmp_path):

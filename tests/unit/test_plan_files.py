@@ -52,7 +52,7 @@ def test_a_plan_round_trips_through_json_unchanged(tmp_path):
 def test_the_json_plan_has_the_contracts_top_level_fields():
     doc = plan_to_dict(PLAN)
     assert list(doc)[:4] == ["format_version", "workspace", "url", "created_at"]
-    assert doc["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1}
+    assert doc["summary"] == {"create": 1, "update": 1, "delete": 1, "noop": 1, "restart": 0}
     assert doc["changes"][1]["diffs"] == [{"attribute": "cpus", "before": 1, "after": 2}]
 
 
