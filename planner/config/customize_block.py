@@ -41,9 +41,7 @@ def ipv4(name: str, value: Any, pos: Pos) -> str:
     try:
         return str(ipaddress.IPv4Address(result))
     except ValueError:
-        raise EvalError(
-            f'{name} "{result}" is no IPv4 address', pos, 'e.g. "10.0.1.10"'
-        ) from None
+        raise EvalError(f'{name} "{result}" is no IPv4 address', pos, 'e.g. "10.0.1.10"') from None
 
 
 def ip_list(name: str, value: Any, pos: Pos) -> list[str]:

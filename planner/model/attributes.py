@@ -101,7 +101,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("folder", Compare.SCALAR, StepKind.MOVE, _live_folder, moves=True),
     Attribute("template", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None),
     # the guest owns its identity after the first boot: never read, never a change
-    Attribute("customize", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None),
+    Attribute("customize", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None,
+              ignorable=False),
     Attribute("cpus", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.cpus,
               power_cycle=_cpu_cycle, power_cycle_reason="CPU change without CPU hot-add"),
     Attribute("cores_per_socket", Compare.SCALAR, StepKind.RECONFIGURE,

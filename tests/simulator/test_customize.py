@@ -89,7 +89,9 @@ def test_customize_on_an_existing_vm_proposes_nothing(make_vcsim, run_cli, tmp_p
     sim = make_vcsim(*SMALL)
     plain = _config(tmp_path / "a", TEMPLATE, 'power = "on"')
     assert run_cli("apply", str(plain), "--auto-approve", env=sim.env()).code == 0
-    body = f'power = "on"\ntemplate = "{TEMPLATE}"\n' + CUSTOMIZE.replace("customize {", "customize {\n hostname = \"vm0\"")
+    body = f'power = "on"\ntemplate = "{TEMPLATE}"\n' + CUSTOMIZE.replace(
+        "customize {", 'customize {\n hostname = "vm0"'
+    )
     customized = _config(tmp_path / "b", TEMPLATE, body)
     result = run_cli("plan", str(customized), "--detailed-exitcode", env=sim.env())
     assert result.code == 0, result.output
