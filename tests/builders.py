@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from planner.model import ClusterInfo, DesiredVM, Disk, HostInfo, Inventory, LiveVM, Nic, Pos, Power
 from planner.model.plan import Action, AttributeChange, Plan, VMChange
+from planner.plan.fingerprint import fingerprint
 
 WS = "test-ws"
 
@@ -68,7 +69,7 @@ def update(
         tuple(AttributeChange(k, b, a) for k, (b, a) in diffs.items()),
         restart=restart,
         moves=moves,
-        fingerprint="f",
+        fingerprint=fingerprint(planned(name)),
         moref=f"vm-{name}",
         depends_on=tuple(f"DC0/{d}" for d in depends_on),
     )
@@ -80,10 +81,16 @@ def delete(name: str, power: str = "on", depends_on: tuple[str, ...] = ()) -> VM
         Action.DELETE,
         after(name, power=power),
         None,
-        fingerprint="f",
+        fingerprint=fingerprint(planned(name)),
         moref=f"vm-{name}",
         depends_on=tuple(f"DC0/{d}" for d in depends_on),
     )
+
+
+def planned(name: str) -> LiveVM:
+    """The live VM `update(name)` and `delete(name)` were planned against (their fingerprint's):
+    what a fake provider returns for `vm-<name>` unless a test says otherwise."""
+    return live(name, f"vm-{name}")
 
 
 def plan(*changes: VMChange) -> Plan:

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.apply.guard import refusal
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
 from planner.apply.steps import (
     Step,
@@ -108,6 +109,7 @@ class Executor:
         self._watch: dict[Handle, str] = {}  # handles the waiter watches -> step id
         self._watch_cond = threading.Condition()
         self._generation = 0
+        self._checked: set[str] = set()  # VMs whose first step passed the fingerprint check
         self._relogins = 0
         self._finished = False
 
@@ -218,6 +220,12 @@ class Executor:
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
         names = frozenset(changed_attributes(change))
+        if not step.converge:  # a VM the plan found: its rules re-checked on the VM as it is now
+            first = step.address not in self._checked
+            why = refusal(change, p.read_vm(moref), self.plan.workspace, first)
+            if why is not None:
+                raise OperationRefused(why)
+            self._checked.add(step.address)
         if step.converge:
             live = p.read_vm(moref)
             if live is None:

@@ -20,6 +20,7 @@ from planner.cli.options import (
     LogOpt,
     ParallelismOpt,
     TargetOpt,
+    TimeoutOpt,
     UrlOpt,
     VarFileOpt,
     VarOpt,
@@ -71,6 +72,7 @@ def apply(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
     force_unlock: Annotated[
         str | None,
         typer.Option(
@@ -112,6 +114,7 @@ def apply(
             ca_file,
             insecure,
             force_unlock,
+            timeout,
         )
 
 
@@ -127,6 +130,7 @@ def _apply(
     ca_file: Path | None,
     insecure: bool,
     force_unlock: str | None,
+    timeout: float | None = None,
 ) -> int:
     from planner.apply.steps import build_steps
     from planner.cli.connect import keep_for_the_run, open_provider
@@ -148,7 +152,9 @@ def _apply(
     purpose = f"apply of plan file {source.name}" if saved is not None else f"apply of {source}"
     with (
         _sigterm_interrupts(),
-        open_provider(url or _url_from_plan(plan_url), ca_file, insecure, vcenter) as provider,
+        open_provider(
+            url or _url_from_plan(plan_url), ca_file, insecure, vcenter, timeout
+        ) as provider,
         _locked(provider, workspace, purpose, force_unlock),
     ):
         inventory = provider.read_inventory()

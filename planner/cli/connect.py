@@ -31,6 +31,7 @@ def open_provider(
     ca_file: Path | None,
     insecure: bool,
     vcenter: VCenterSettings | None = None,
+    timeout: float | None = None,
 ) -> Iterator[VSphereProvider]:
     """Resolve the endpoint (flags, environment, config), log in, and log out at exit."""
     from providers.vsphere.provider import VSphereProvider  # the only door to pyVmomi
@@ -42,6 +43,7 @@ def open_provider(
         vcenter,
         os.environ,
         _prompt_password if sys.stdin.isatty() else None,
+        timeout,
     )
     if endpoint.insecure:
         print(

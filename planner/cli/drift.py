@@ -16,7 +16,15 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli.options import CaFileOpt, DirArg, InsecureOpt, UrlOpt, VarFileOpt, VarOpt
+from planner.cli.options import (
+    CaFileOpt,
+    DirArg,
+    InsecureOpt,
+    TimeoutOpt,
+    UrlOpt,
+    VarFileOpt,
+    VarOpt,
+)
 
 
 class DriftFormat(enum.Enum):
@@ -128,6 +136,7 @@ def drift(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
 ) -> int:
     """Report what differs between the configuration and vCenter; change nothing.
 
@@ -157,7 +166,7 @@ def drift(
         return _watch(config, url, ca_file, insecure, output_format, window, webhook)
     if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
         raise error(f"cannot write {out}: directory {out.parent} does not exist")
-    with open_provider(url, ca_file, insecure, config.vcenter) as provider:
+    with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
         now = datetime.now(UTC)

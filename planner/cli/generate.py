@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.options import CaFileOpt, InsecureOpt, UrlOpt
+from planner.cli.options import CaFileOpt, InsecureOpt, TimeoutOpt, UrlOpt
 from planner.model.diagnostics import error
 
 
@@ -70,6 +70,7 @@ def generate(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
 ) -> int:
     """Write a configuration for the live VMs in the URL's scope; change nothing in vCenter.
 
@@ -88,7 +89,7 @@ def generate(
     if not workspace.strip():
         raise error("--workspace must not be empty")
     _check_out_dir(out, force)
-    with open_provider(url, ca_file, insecure) as provider:
+    with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
         inventory = provider.read_inventory()
         display_url = provider.display_url
     files = generate_config(inventory, workspace, url=display_url)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.options import CaFileOpt, InsecureOpt, UrlOpt
+from planner.cli.options import CaFileOpt, InsecureOpt, TimeoutOpt, UrlOpt
 
 
 class InventoryFormat(enum.Enum):
@@ -19,6 +19,7 @@ def inventory(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
     output_format: Annotated[
         InventoryFormat,
         typer.Option("--format", "-f", metavar="FORMAT", help="table (default) or json."),
@@ -36,7 +37,7 @@ def inventory(
     from planner.cli.connect import open_provider
     from planner.report.inventory import inventory_record, inventory_table
 
-    with open_provider(url, ca_file, insecure) as provider:
+    with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
         inv = provider.read_inventory()
     vms = list(inv.vms)
     if output_format is InventoryFormat.JSON:

@@ -40,6 +40,16 @@ InsecureOpt = Annotated[
         "Also $VCPLAN_INSECURE=1.",
     ),
 ]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up when vCenter does not answer a request within this many seconds. "
+        "Default: $VCPLAN_TIMEOUT, then 60.",
+        show_default=False,
+    ),
+]
 
 
 DirArg = Annotated[

@@ -15,6 +15,7 @@ from planner.cli.options import (
     InsecureOpt,
     JsonOpt,
     TargetOpt,
+    TimeoutOpt,
     UrlOpt,
     VarFileOpt,
     VarOpt,
@@ -67,6 +68,7 @@ def make_plan(
     url: str | None,
     ca_file: Path | None,
     insecure: bool,
+    timeout: float | None = None,
 ) -> Plan:
     """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
     from planner.cli.connect import keep_for_the_run, open_provider
@@ -74,7 +76,7 @@ def make_plan(
     from planner.plan.diff import plan_changes
 
     config = load_config(directory, list(var or []), list(var_file or []))
-    with open_provider(url, ca_file, insecure, config.vcenter) as provider:
+    with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
         inventory = provider.read_inventory()
         keep_for_the_run()
         return plan_changes(config, inventory, provider.display_url, list(targets or []))
@@ -104,6 +106,7 @@ def plan(
     url: UrlOpt = None,
     ca_file: CaFileOpt = None,
     insecure: InsecureOpt = False,
+    timeout: TimeoutOpt = None,
 ) -> int:
     """Show what apply would change in vCenter. Reads only; changes nothing.
 
@@ -119,9 +122,9 @@ def plan(
     from planner.plan.files import save_plan
 
     if json_out:
-        result = _plan_stream(directory, var, var_file, target, url, ca_file, insecure)
+        result = _plan_stream(directory, var, var_file, target, url, ca_file, insecure, timeout)
     else:
-        result = make_plan(directory, var, var_file, target, url, ca_file, insecure)
+        result = make_plan(directory, var, var_file, target, url, ca_file, insecure, timeout)
     if out is not None:
         save_plan(result, out)
     if not json_out:
@@ -141,12 +144,13 @@ def _plan_stream(
     url: str | None,
     ca_file: Path | None,
     insecure: bool,
+    timeout: float | None = None,
 ) -> Plan:
     """--json: the plan as machine-stream objects on stdout; an error is one too."""
     from planner.cli.output import run_output
 
     with run_output(True, None) as output:
-        result = make_plan(directory, var, var_file, targets, url, ca_file, insecure)
+        result = make_plan(directory, var, var_file, targets, url, ca_file, insecure, timeout)
         output.planned(result)
     return result
 

@@ -15,6 +15,7 @@ from planner.model import Scope, VCenterSettings
 from planner.model.diagnostics import error
 
 DEFAULT_PORT = 443
+DEFAULT_TIMEOUT_S = 60.0
 ESX_DATACENTER = "ha-datacenter"
 
 
@@ -40,6 +41,7 @@ class Endpoint:
     ca_file: str | None
     insecure: bool
     password: str = field(repr=False)
+    timeout: float = DEFAULT_TIMEOUT_S  # seconds vCenter may take to answer one request
 
     @property
     def display_url(self) -> str:
@@ -111,6 +113,7 @@ def resolve_endpoint(
     settings: VCenterSettings | None,
     env: Mapping[str, str],
     prompt_password: Callable[[str], str] | None,
+    timeout: float | None = None,
 ) -> Endpoint:
     """The documented precedence (docs/connecting.md): flag, then environment, then the
     config's vcenter block."""
@@ -154,4 +157,24 @@ def resolve_endpoint(
         ca_file=ca_file or env.get("VCPLAN_CA_FILE") or settings.ca_file,
         insecure=insecure_final,
         password=password,
+        timeout=_timeout(timeout, env.get("VCPLAN_TIMEOUT")),
     )
+
+
+def _timeout(flag: float | None, env: str | None) -> float:
+    """--timeout, then VCPLAN_TIMEOUT, then 60 s: a positive number of seconds, at most a day."""
+    if flag is not None:
+        value, source = flag, "--timeout"
+    elif env:
+        source = "VCPLAN_TIMEOUT"
+        try:
+            value = float(env)
+        except ValueError:
+            raise error(
+                f"VCPLAN_TIMEOUT={env!r} is not a number of seconds", hint="e.g. VCPLAN_TIMEOUT=60"
+            ) from None
+    else:
+        return DEFAULT_TIMEOUT_S
+    if not 0 < value <= 86400:
+        raise error(f"{source} {value:g} is out of range", hint="give 1 to 86400 seconds")
+    return value

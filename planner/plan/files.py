@@ -19,6 +19,7 @@ from planner.model.plan import (
     Plan,
     VMChange,
 )
+from planner.plan.schema import MAX_BYTES, problem
 
 
 def _diff_to_dict(d: AttributeChange) -> dict[str, Any]:
@@ -104,18 +105,31 @@ def save_plan(plan: Plan, path: Path) -> None:
 
 
 def load_plan(path: Path) -> Plan:
-    """A saved plan, or one clear error naming the file."""
+    """A saved plan, or one clear error naming the file (and the JSON path of what is wrong):
+    the document is checked whole against its schema before anything acts on it."""
+    hint = "save one with `vcplan plan --out FILE`"
     try:
-        raw = json.loads(path.read_text())
-        return plan_from_dict(raw)
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise error(f"{path}: larger than {MAX_BYTES >> 20} MiB; not a vcplan plan", hint=hint)
+        raw = json.loads(data)
     except OSError as exc:
         raise error(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except RecursionError:
+        raise error(f"{path}: nests too deeply; not a vcplan plan", hint=hint) from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not a vcplan plan (not UTF-8: {exc.reason})", hint=hint) from None
     except json.JSONDecodeError as exc:
         raise error(
             f"{path}:{exc.lineno}:{exc.colno}: not a vcplan plan (invalid JSON: {exc.msg})",
-            hint="save one with `vcplan plan --out FILE`",
+            hint=hint,
         ) from None
+    found = problem(raw)
+    if found is not None:
+        where, what = found
+        raise error(f"{path}: {where}: {what}; not a vcplan plan, nothing was done", hint=hint)
+    try:
+        return plan_from_dict(raw)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise error(
-            f"{path}: not a vcplan plan ({exc})", hint="save one with `vcplan plan --out FILE`"
-        ) from None
+        raise error(f"{path}: not a vcplan plan ({exc})", hint=hint) from None

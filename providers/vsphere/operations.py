@@ -73,9 +73,9 @@ class Operations(Lookup):
         if result is None or not result.objects:
             return None
         props = {p.name: p.val for p in result.objects[0].propSet or []}
-        topo = Topology(self.session)
+        topo = call(Topology, self.session)  # an expired session is SessionExpired here too
         manager = self.session.content.customFieldsManager
-        fields = {f.key: f.name for f in (manager.field if manager else [])}
+        fields = {f.key: f.name for f in (call(lambda: manager.field) if manager else [])}
         networks = {m: n.name for m, n in topo.nodes.items() if n.kind == "network"}
         return _live_vm(moref, plain_record(props), topo, fields, networks, esx)
 

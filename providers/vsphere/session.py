@@ -18,8 +18,6 @@ from pyVmomi import vim, vmodl
 from planner.config.endpoint import Endpoint
 from planner.model.diagnostics import error
 
-HTTP_TIMEOUT_S = 60
-
 
 def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
     if endpoint.insecure:
@@ -33,7 +31,7 @@ def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
             ctx.load_verify_locations(cafile=endpoint.ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise error(
-                f"cannot load CA file {endpoint.ca_file}: {exc}",
+                f"cannot read CA file {endpoint.ca_file}: {getattr(exc, 'strerror', None) or exc}",
                 hint="pass a PEM bundle with --ca-file or VCPLAN_CA_FILE",
             ) from None
     return ctx
@@ -44,16 +42,29 @@ def _where(endpoint: Endpoint) -> str:
 
 
 def _login(endpoint: Endpoint) -> Any:
-    """Log in and return the ServiceInstance, translating every expected failure to one line."""
+    """Log in and return the ServiceInstance, translating every expected failure to one line.
+
+    pyVmomi's version discovery opens its connection without a timeout, so an endpoint that
+    accepts TCP and never answers would hang it forever: the process-wide socket default bounds
+    every read and connect (docs/connecting.md#timeouts); later calls get the same bound through
+    httpConnectionTimeout."""
+    context = ssl_context(endpoint)  # a bad CA file is its own error, before connecting
+    socket.setdefaulttimeout(endpoint.timeout)
     try:
         return SmartConnect(
             host=endpoint.host,
             port=endpoint.port,
             user=endpoint.user,
             pwd=endpoint.password,
-            sslContext=ssl_context(endpoint),
-            httpConnectionTimeout=HTTP_TIMEOUT_S,
+            sslContext=context,
+            httpConnectionTimeout=endpoint.timeout,
         )
+    except TimeoutError:
+        raise error(
+            f"vCenter did not answer within {endpoint.timeout:g} s ({_where(endpoint)})",
+            hint="check that the URL names a vCenter and that it is up; --timeout or "
+            "VCPLAN_TIMEOUT allow longer",
+        ) from None
     except vim.fault.InvalidLogin:
         raise error(
             f"login refused by {_where(endpoint)} for user {endpoint.user!r}",
@@ -73,7 +84,7 @@ def _login(endpoint: Endpoint) -> Any:
         raise error(
             f"cannot resolve host {endpoint.host!r}", hint="check the host name in the URL"
         ) from None
-    except (ConnectionError, TimeoutError, OSError) as exc:
+    except (ConnectionError, OSError) as exc:
         reason = exc.strerror or type(exc).__name__
         raise error(
             f"cannot reach {_where(endpoint)} ({reason})",

@@ -14,7 +14,7 @@ from typing import Any
 
 from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import Inventory, LiveVM, Power
-from tests.builders import live_vm
+from tests.builders import live_vm, planned
 
 
 def fresh_vm(datacenter: str, name: str, moref: str) -> LiveVM:
@@ -127,7 +127,10 @@ class FakeProvider:
             self._cond.notify_all()
 
     def read_vm(self, moref: str) -> LiveVM | None:
-        return self.live.get(moref)
+        """`live`'s VM, else the one the builders planned `vm-<name>` against."""
+        if moref in self.live:
+            return self.live[moref]
+        return planned(moref.removeprefix("vm-")) if moref.startswith("vm-") else None
 
     def read_inventory(self) -> Inventory:
         return Inventory(

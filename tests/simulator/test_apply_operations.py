@@ -198,6 +198,7 @@ def test_migration_between_hosts_and_clusters(make_vcsim):
 def test_delete_of_an_owned_running_vm_powers_it_off_first(make_vcsim, connect_si):
     sim = make_vcsim(*SMALL)
     provider = provider_for(sim)
+    provider.set_markers(live_vms(provider)["DC0_H0_VM0"].moref, WS, False)
     vm = live_vms(provider)["DC0_H0_VM0"]
     p = plan(delete(vm))
     result = run(provider, p)

@@ -13,6 +13,7 @@ from planner.config.endpoint import resolve_endpoint
 from planner.model import DesiredConfig, DesiredVM, Disk, LiveVM, Nic, Pos, Power
 from planner.model.plan import Action, AttributeChange, Plan, VMChange
 from planner.plan.diff import plan_changes
+from planner.plan.fingerprint import fingerprint
 from providers.vsphere.provider import VSphereProvider
 
 WS = "apply-test"
@@ -52,7 +53,7 @@ def update(vm: LiveVM, restart: bool = False, depends_on: tuple[str, ...] = (), 
         diffs,
         restart=restart,
         moves=moves,
-        fingerprint="f",
+        fingerprint=fingerprint(vm),
         moref=vm.moref,
         depends_on=tuple(f"DC0/{d}" for d in depends_on),
     )
@@ -60,7 +61,9 @@ def update(vm: LiveVM, restart: bool = False, depends_on: tuple[str, ...] = (), 
 
 def delete(vm: LiveVM) -> VMChange:
     before = {"power": vm.power.value}
-    return VMChange(vm.address, Action.DELETE, before, None, fingerprint="f", moref=vm.moref)
+    return VMChange(
+        vm.address, Action.DELETE, before, None, fingerprint=fingerprint(vm), moref=vm.moref
+    )
 
 
 def plan(*changes: VMChange) -> Plan:

@@ -30,8 +30,15 @@ PLAN = Plan(
             moref="vm-1",
             depends_on=("DC0/new",),
         ),
-        VMChange("DC0/old", Action.DELETE, {"cpus": 1, "power": "off"}, None, fingerprint="f"),
-        VMChange("DC0/same", Action.NOOP, {"cpus": 1}, {"cpus": 1}, fingerprint="g"),
+        VMChange(
+            "DC0/old",
+            Action.DELETE,
+            {"cpus": 1, "power": "off"},
+            None,
+            fingerprint="sha256:f",
+            moref="vm-2",
+        ),
+        VMChange("DC0/same", Action.NOOP, {"cpus": 1}, {"cpus": 1}, fingerprint="sha256:a"),
     ),
 )
 

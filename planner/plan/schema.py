@@ -1,0 +1,245 @@
+"""A saved plan's JSON, checked strictly before anything is done with it (docs/security.md).
+
+A plan file is input like any other: it may be edited by hand, truncated or hostile. `problems`
+walks the document (iteratively: nesting is bounded, never a RecursionError) and returns the
+first thing wrong as `(json path, what)`; apply then changes nothing. Pure; must not import
+pyVmomi, rich or typer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from planner.model.attributes import BY_NAME
+from planner.model.names import folder_problem, vm_name_problem, workspace_problem
+from planner.model.plan import FORMAT_VERSION, Action
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32  # a plan is 6 levels deep; attribute values a few more
+# "restart" is a change a newer vcplan writes (a power cycle only); read with the others.
+ACTIONS = frozenset(a.value for a in Action) | {"restart"}
+ON_LIVE_VM = frozenset(ACTIONS - {"create", "noop"})  # act on a VM that exists: moref, fingerprint
+_MOREF = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,79}")
+_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{1,64}")
+MAX_CPUS = 768  # vSphere 8's per-VM limits
+MAX_MEMORY_MB = 24 * 1024 * 1024
+MAX_DISK_GB = 62 * 1024
+
+Problem = tuple[str, str]
+
+
+def _int(lo: int, hi: int) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"{v!r} is not a whole number"
+        if not lo <= v <= hi:
+            return f"{v} is out of range ({lo} to {hi})"
+        return None
+
+    return check
+
+
+def _str(v: Any) -> str | None:
+    return None if isinstance(v, str) else f"{v!r} is not a string"
+
+
+def _bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"{v!r} is not true or false"
+
+
+def _folder(v: Any) -> str | None:
+    return _str(v) or folder_problem(v)
+
+
+def _power(v: Any) -> str | None:
+    return None if v in ("on", "off", "suspended") else f"{v!r} is not on, off or suspended"
+
+
+def _workspace(v: Any) -> str | None:
+    return _str(v) or workspace_problem(v)
+
+
+def _string_map(v: Any) -> str | None:
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        return f"{v!r} is not a map of strings"
+    return None
+
+
+def _list_of(key: str, check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def each(v: Any) -> str | None:
+        if not isinstance(v, list):
+            return f"{v!r} is not a list"
+        for item in v:
+            if not isinstance(item, dict) or set(item) != {key}:
+                return f"{item!r} is not {{{key!r}: ...}}"
+            why = check(item[key])
+            if why:
+                return f"{key} {why}"
+        return None
+
+    return each
+
+
+def _address(v: Any) -> str | None:
+    if not isinstance(v, str) or "/" not in v:
+        return f"{v!r} is not an address <datacenter>/<vm name>"
+    dc, name = v.split("/", 1)
+    if not dc.strip() or any(ord(c) < 32 for c in dc):
+        return f"{v!r} does not start with a datacenter name"
+    return vm_name_problem(name)
+
+
+def _addresses(v: Any) -> str | None:
+    if not isinstance(v, list):
+        return f"{v!r} is not a list of addresses"
+    return next((why for why in map(_address, v) if why), None)
+
+
+_non_empty = _list_of("network", lambda n: _str(n) or (None if n.strip() else "is empty"))
+
+# before/after: the attribute table's names plus the settings a plan carries; None is "not
+# managed" for every one of them. Attributes without a rule here are any JSON value.
+VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
+    "datacenter": _str,
+    "name": _str,
+    "cluster": _str,
+    "host": _str,
+    "resource_pool": _str,
+    "datastore": _str,
+    "folder": _folder,
+    "template": _str,
+    "cpus": _int(1, MAX_CPUS),
+    "cores_per_socket": _int(1, MAX_CPUS),
+    "memory_mb": _int(4, MAX_MEMORY_MB),
+    "power": _power,
+    "annotation": _str,
+    "attributes": _string_map,
+    "disk": _list_of("size_gb", _int(1, MAX_DISK_GB)),
+    "network_interface": _non_empty,
+    "workspace": _workspace,
+    "prevent_destroy": _bool,
+    "shutdown_timeout": _int(0, 7 * 24 * 3600),
+    "depends_on": _addresses,
+}
+KNOWN_KEYS = frozenset(VALUE_RULES) | frozenset(BY_NAME)
+
+
+def too_deep(doc: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `doc` nests containers deeper than `limit`, without recursing."""
+    todo: list[tuple[Any, int]] = [(doc, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            todo.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1) for v in value)
+    return False
+
+
+def _vm_state(path: str, state: Any) -> Problem | None:
+    if state is None:
+        return None
+    if not isinstance(state, dict):
+        return path, "is not an object"
+    for key, value in state.items():
+        if key not in KNOWN_KEYS:
+            return f"{path}.{key}", "is not an attribute vcplan knows"
+        rule = VALUE_RULES.get(key)
+        why = rule(value) if rule is not None and value is not None else None
+        if why:
+            return f"{path}.{key}", why
+    return None
+
+
+def _diffs(path: str, diffs: Any) -> Problem | None:
+    if not isinstance(diffs, list):
+        return path, "is not a list"
+    for i, d in enumerate(diffs):
+        if not isinstance(d, dict) or not isinstance(d.get("attribute"), str):
+            return f"{path}[{i}]", "is not {attribute, before, after}"
+        if not {"before", "after"} <= set(d):
+            return f"{path}[{i}]", "needs before and after"
+        elements = d.get("elements", [])
+        if not isinstance(elements, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("path"), str) for e in elements
+        ):
+            return f"{path}[{i}].elements", "is not a list of {path, before, after}"
+    return None
+
+
+def _change(path: str, c: Any, workspace: str) -> Problem | None:
+    if not isinstance(c, dict):
+        return path, "is not an object"
+    for key in ("address", "action", "diffs"):
+        if key not in c:
+            return f"{path}.{key}", "is missing"
+    why = _address(c["address"])
+    if why:
+        return f"{path}.address", why
+    action = c["action"]
+    if action not in ACTIONS:
+        return f"{path}.action", f"{action!r} is not one of {', '.join(sorted(ACTIONS))}"
+    for key in ("restart", "moves"):
+        if key in c and not isinstance(c[key], bool):
+            return f"{path}.{key}", f"{c[key]!r} is not true or false"
+    moref, fp = c.get("moref"), c.get("fingerprint")
+    needs = action in ON_LIVE_VM
+    if (needs or moref is not None) and not (isinstance(moref, str) and _MOREF.fullmatch(moref)):
+        return f"{path}.moref", f"{moref!r} is not a vCenter object id such as 'vm-42'"
+    if (needs or fp is not None) and not (isinstance(fp, str) and _FINGERPRINT.fullmatch(fp)):
+        return f"{path}.fingerprint", f"{fp!r} is not a fingerprint such as 'sha256:5f0c…'"
+    if action == "create" and moref is not None:
+        return f"{path}.moref", "a VM to create has no moref yet"
+    for key in ("before", "after"):
+        found = _vm_state(f"{path}.{key}", c.get(key))
+        if found:
+            return found
+    if action == "delete" and c.get("after") is not None:
+        return f"{path}.after", "a VM to delete has no after"
+    if action != "delete" and action != "noop" and not isinstance(c.get("after"), dict):
+        return f"{path}.after", "is missing"
+    after_ws = (c.get("after") or {}).get("workspace")
+    if after_ws not in (None, workspace):
+        return f"{path}.after.workspace", f"{after_ws!r} is not the plan's workspace"
+    found = _diffs(f"{path}.diffs", c["diffs"])
+    if found:
+        return found
+    why = _addresses(c.get("depends_on", []))
+    return (f"{path}.depends_on", why) if why else None
+
+
+def problem(doc: Any) -> Problem | None:
+    """The first thing wrong with a plan document, or None."""
+    if too_deep(doc):
+        return "$", f"nests deeper than {MAX_DEPTH} levels"
+    if not isinstance(doc, dict):
+        return "$", "is not a JSON object"
+    version = doc.get("format_version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        return "format_version", f"{version!r}; this vcplan reads {FORMAT_VERSION}"
+    workspace = doc.get("workspace")
+    why = _workspace(workspace)
+    if why:
+        return "workspace", why
+    for key in ("url", "created_at"):
+        why = _str(doc.get(key))
+        if why:
+            return key, why
+    if not isinstance(doc.get("config_hash", ""), str):
+        return "config_hash", "is not a string"
+    changes = doc.get("changes")
+    if not isinstance(changes, list):
+        return "changes", "is not a list"
+    seen: set[str] = set()
+    for i, c in enumerate(changes):
+        found = _change(f"changes[{i}]", c, str(workspace))
+        if found:
+            return found
+        if c["address"] in seen:
+            return f"changes[{i}].address", f"{c['address']!r} appears twice"
+        seen.add(c["address"])
+    return None
