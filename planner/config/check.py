@@ -7,9 +7,11 @@ is appended to a diagnostics list and checking goes on, so one run reports them 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from planner.config.across import check_across
+from planner.config.customize_block import CUSTOMIZE_CHILDREN
 from planner.config.evaluate import AlreadyReported, Context, EvalError
 from planner.config.expand import instances
 from planner.config.schema import (
@@ -17,6 +19,7 @@ from planner.config.schema import (
     MAX_DISK_GB,
     MAX_MEMORY_MB,
     VM_SCHEMA,
+    BlockSchema,
     label,
     quoted,
     unknown_attribute,
@@ -152,23 +155,33 @@ def _check_static_shape(block: Block, host: str | None, diags: list[Diagnostic])
                     "host = ... pins a VM to one host of its cluster; remove it here",
                 )
             )
-    lifecycles = 0
+    _check_blocks(block, "a vm block", NESTED, diags)
+
+
+SINGLE_BLOCKS = ("lifecycle", "customize", "windows")  # at most one per enclosing block
+
+
+def _check_blocks(
+    block: Block, where: str, schemas: Mapping[str, BlockSchema], diags: list[Diagnostic]
+) -> None:
+    """The nested blocks of `block`: known types, no labels, known attributes, the required ones,
+    and their own nested blocks (a customize block's network_interface and windows)."""
+    seen: set[str] = set()
     for child in block.body.blocks:
-        schema = NESTED.get(child.type)
+        schema = schemas.get(child.type)
         if schema is None:
-            diags.append(unknown_block(child, "a vm block", VM_SCHEMA.blocks))
+            diags.append(unknown_block(child, where, tuple(schemas)))
             continue
         if child.labels:
             diags.append(Diagnostic(f"a {child.type} block takes no name", child.labels[0].pos))
-        if child.type == "lifecycle":
-            lifecycles += 1
-            if lifecycles > 1:
-                diags.append(Diagnostic("a vm block has at most one lifecycle block", child.pos))
+        if child.type in SINGLE_BLOCKS and child.type in seen:
+            diags.append(Diagnostic(f"{where} has at most one {child.type} block", child.pos))
+        seen.add(child.type)
         for item in child.body.attributes:
             if item.name not in schema.attributes:
                 diags.append(unknown_attribute(item, f"a {child.type} block", schema))
-        for nested in child.body.blocks:
-            diags.append(unknown_block(nested, f"a {child.type} block", ()))
+        children = CUSTOMIZE_CHILDREN if child.type == "customize" else {}
+        _check_blocks(child, f"a {child.type} block", children, diags)
         names = {a.name for a in child.body.attributes}
         for required in schema.required:
             if required not in names:

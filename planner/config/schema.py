@@ -190,7 +190,7 @@ VM_SCHEMA = BlockSchema(
         "depends_on": string_list,
         "shutdown_timeout": whole(0, 86_400),
     },
-    blocks=("disk", "network_interface", "lifecycle"),
+    blocks=("disk", "network_interface", "lifecycle", "customize"),
 )
 DISK_SCHEMA = BlockSchema({"size_gb": whole(1, MAX_DISK_GB)}, required=("size_gb",))
 NIC_SCHEMA = BlockSchema({"network": nonempty}, required=("network",))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.config.customize_block import CUSTOMIZE_SCHEMA, Partial, check_with_vm, read_customize
 from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean
 from planner.config.schema import (
     DISK_SCHEMA,
@@ -32,6 +33,7 @@ NESTED: dict[str, BlockSchema] = {
     "disk": DISK_SCHEMA,
     "network_interface": NIC_SCHEMA,
     "lifecycle": LIFECYCLE_SCHEMA,
+    "customize": CUSTOMIZE_SCHEMA,
 }
 
 
@@ -47,6 +49,7 @@ class _Instance:
     disks: list[Disk] = field(default_factory=list)
     nics: list[Nic] = field(default_factory=list)
     lifecycle: dict[str, tuple[Any, Attribute]] = field(default_factory=dict)
+    customize: Partial | None = None
 
     def guarded(self, item: Attribute, checker: Checker) -> Any:
         try:
@@ -78,6 +81,14 @@ def build_vm(
         _nested_block(child, vm)
     _cores_divide_cpus(vm)
     ignore, prevent = _lifecycle(vm)
+    has_nics = any(c.type == "network_interface" for c in block.body.blocks)
+    customize = None
+    if vm.customize is not None:
+        nic_count = len(vm.nics) if has_nics else None
+        customize = check_with_vm(
+            vm.customize, vm.fields.get("name", name), "template" in vm.attr_pos, nic_count, diags
+        )
+        vm.ok = vm.ok and customize is not None
     if not vm.ok:
         return None
     fields = vm.fields
@@ -92,11 +103,8 @@ def build_vm(
         host=host if host is not None else pinned,
         pos=block.pos,
         disks=tuple(vm.disks) if any(c.type == "disk" for c in block.body.blocks) else None,
-        nics=(
-            tuple(vm.nics)
-            if any(c.type == "network_interface" for c in block.body.blocks)
-            else None
-        ),
+        nics=tuple(vm.nics) if has_nics else None,
+        customize=customize,
         depends_on=depends,
         prevent_destroy=prevent,
         ignore_changes=ignore,
@@ -125,6 +133,10 @@ def _nested_block(child: Block, vm: _Instance) -> None:
     schema = NESTED.get(child.type)
     if schema is None:
         vm.ok = False
+        return
+    if child.type == "customize":
+        vm.customize = read_customize(child, vm.guarded, vm.diags)
+        vm.ok = vm.ok and not vm.customize.failed
         return
     key = {
         "disk": f"disk[{len(vm.disks)}]",

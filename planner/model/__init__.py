@@ -9,12 +9,15 @@ from planner.model.vm import (
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
     WORKSPACE_MARKER,
+    Customization,
     DesiredVM,
     Disk,
     LiveVM,
     Nic,
     Pos,
     Power,
+    StaticIPv4,
+    WindowsIdentity,
 )
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "WORKSPACE_MARKER",
     "ClusterInfo",
     "Container",
+    "Customization",
     "DesiredConfig",
     "DesiredVM",
     "Disk",
@@ -33,5 +37,7 @@ __all__ = [
     "Pos",
     "Power",
     "Scope",
+    "StaticIPv4",
     "VCenterSettings",
+    "WindowsIdentity",
 ]

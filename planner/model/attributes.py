@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from planner.model.vm import DesiredVM, LiveVM, Power
+from planner.model.vm import Customization, DesiredVM, LiveVM, Power
 
 
 class StepKind(enum.Enum):
@@ -101,6 +101,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("datastore", Compare.ANY_OF, StepKind.MOVE, lambda vm: vm.datastores, moves=True),
     Attribute("folder", Compare.SCALAR, StepKind.MOVE, _live_folder, moves=True),
     Attribute("template", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None),
+    # the guest owns its identity after the first boot: never read, never a change
+    Attribute("customize", Compare.CREATE_ONLY, StepKind.CREATE, lambda vm: None,
+              ignorable=False),
     Attribute("cpus", Compare.SCALAR, StepKind.RECONFIGURE, lambda vm: vm.cpus,
               power_cycle=_cpu_cycle, power_cycle_reason="CPU change without CPU hot-add"),
     Attribute("cores_per_socket", Compare.SCALAR, StepKind.RECONFIGURE,
@@ -154,6 +157,7 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
         "datastore": vm.datastore,
         "folder": normalize_folder(vm.folder),
         "template": vm.template,
+        "customize": customize_after(vm.customize),
         "cpus": vm.cpus,
         "cores_per_socket": vm.cores_per_socket,
         "memory_mb": vm.memory_mb,
@@ -170,6 +174,40 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
         "prevent_destroy": vm.prevent_destroy,
         "shutdown_timeout": vm.shutdown_timeout,
         "restart_timeout": vm.restart_timeout,
+    }
+
+
+def customize_after(spec: Customization | None) -> dict[str, Any] | None:
+    """A customization as a plan's `after.customize`: plain JSON, the password's variable
+    name but never the password (docs/plan-format.md)."""
+    if spec is None:
+        return None
+    windows = spec.windows
+    return {
+        "hostname": spec.hostname,
+        "domain": spec.domain,
+        "dns_servers": list(spec.dns_servers),
+        "dns_suffixes": list(spec.dns_suffixes),
+        "time_zone": spec.time_zone,
+        "network_interface": [
+            None
+            if nic is None
+            else {
+                "ipv4_address": nic.address,
+                "ipv4_prefix": nic.prefix,
+                "ipv4_gateway": nic.gateway,
+            }
+            for nic in spec.interfaces
+        ],
+        "windows": None
+        if windows is None
+        else {
+            "computer_name": windows.computer_name,
+            "workgroup": windows.workgroup,
+            "join_domain": windows.join_domain,
+            "domain_admin": windows.domain_admin,
+            "domain_password_env": windows.domain_password_env,
+        },
     }
 
 

@@ -45,6 +45,41 @@ class Nic:
 
 
 @dataclass(frozen=True, slots=True)
+class StaticIPv4:
+    """A customized NIC's fixed address; a NIC without one gets DHCP."""
+
+    address: str
+    prefix: int
+    gateway: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowsIdentity:
+    """Sysprep's identity: a workgroup, or a domain joined with an account whose password is
+    read from the environment variable `domain_password_env` at apply time, never stored."""
+
+    computer_name: str
+    workgroup: str | None = None
+    join_domain: str | None = None
+    domain_admin: str | None = None
+    domain_password_env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customization:
+    """Guest customization, applied once when the VM is cloned (docs/language.md#customize).
+    `interfaces` go to the VM's NICs in order; None (or a NIC past the end) means DHCP."""
+
+    hostname: str
+    domain: str | None = None
+    dns_servers: tuple[str, ...] = ()
+    dns_suffixes: tuple[str, ...] = ()
+    time_zone: str | None = None
+    interfaces: tuple[StaticIPv4 | None, ...] = ()
+    windows: WindowsIdentity | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LiveVM:
     """One VM as read from vCenter. `folder` and `resource_pool` are paths relative to the
     datacenter's VM folder and to the cluster's/host's root pool ("" for the root itself)."""
@@ -103,6 +138,7 @@ class DesiredVM:
     extra_config: Mapping[str, str] | None = None  # only these keys are managed
     disks: tuple[Disk, ...] | None = None
     nics: tuple[Nic, ...] | None = None
+    customize: Customization | None = None  # create-only: never compared with a live VM
     depends_on: tuple[str, ...] = ()
     prevent_destroy: bool = False
     ignore_changes: frozenset[str] = frozenset()

@@ -97,6 +97,29 @@ def _addresses(v: Any) -> str | None:
     return next((why for why in map(_address, v) if why), None)
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def _customize(v: Any) -> str | None:
+    """A hand-edited plan must not point the domain join at another secret (the vCenter
+    password, say): the password variable is a plain name outside vcplan's own VCPLAN_*."""
+    if not isinstance(v, dict):
+        return f"{v!r} is not an object"
+    windows = v.get("windows")
+    if windows is None:
+        return None
+    if not isinstance(windows, dict):
+        return f"windows: {windows!r} is not an object"
+    name = windows.get("domain_password_env")
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+        return f"windows.domain_password_env: {name!r} is not an environment variable name"
+    if name.upper().startswith("VCPLAN_"):
+        return f"windows.domain_password_env: {name!r} is one of vcplan's own variables"
+    return None
+
+
 _non_empty = _list_of("network", lambda n: _str(n) or (None if n.strip() else "is empty"))
 
 # before/after: the attribute table's names plus the settings a plan carries; None is "not
@@ -122,6 +145,7 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
     "prevent_destroy": _bool,
     "shutdown_timeout": _int(0, 7 * 24 * 3600),
     "restart_timeout": _int(1, 7 * 24 * 3600),
+    "customize": _customize,
     "depends_on": _addresses,
 }
 KNOWN_KEYS = frozenset(VALUE_RULES) | frozenset(BY_NAME)

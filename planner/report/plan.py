@@ -56,6 +56,8 @@ def format_value(attribute: str, value: Any) -> str:
     if attribute in ("attributes", "extra_config") and isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {format_value('', v)}" for k, v in sorted(value.items()))
         return "{ " + inner + " }" if inner else "{}"
+    if attribute == "customize" and isinstance(value, Mapping):
+        return _customization(value)
     if attribute == "depends_on":
         return ", ".join(value) or "(none)"
     if attribute == "folder" and value == "":
@@ -65,6 +67,33 @@ def format_value(attribute: str, value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     return str(value)
+
+
+def _customization(spec: Mapping[str, Any]) -> str:
+    """`{ hostname "app-1", domain "example.com", nic0 10.0.1.10/24 via 10.0.1.1, Linux }`."""
+    parts = [f"hostname {json.dumps(spec['hostname'])}"]
+    if spec.get("domain"):
+        parts.append(f"domain {json.dumps(spec['domain'])}")
+    if spec.get("dns_servers"):
+        parts.append("dns " + " ".join(spec["dns_servers"]))
+    if spec.get("dns_suffixes"):
+        parts.append("search " + " ".join(spec["dns_suffixes"]))
+    if spec.get("time_zone"):
+        parts.append(f"time zone {spec['time_zone']}")
+    for i, nic in enumerate(spec.get("network_interface") or []):
+        if nic is None:
+            parts.append(f"nic{i} DHCP")
+        else:
+            via = f" via {nic['ipv4_gateway']}" if nic.get("ipv4_gateway") else ""
+            parts.append(f"nic{i} {nic['ipv4_address']}/{nic['ipv4_prefix']}{via}")
+    windows = spec.get("windows")
+    if windows is None:
+        parts.append("Linux")
+    elif windows.get("join_domain"):
+        parts.append(f"Windows joining {windows['join_domain']} as {windows['domain_admin']}")
+    else:
+        parts.append(f"Windows in workgroup {windows['workgroup']}")
+    return "{ " + ", ".join(parts) + " }"
 
 
 def summary_line(plan: Plan) -> str:

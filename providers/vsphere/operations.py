@@ -18,6 +18,7 @@ from pyVmomi import vim, vmodl
 
 from planner.apply.provider import Handle, OperationRefused
 from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Power
+from providers.vsphere.customization import nic_count, specification
 from providers.vsphere.devices import Devices
 from providers.vsphere.guards import refuse_if_name_taken
 from providers.vsphere.inventory import ESX_EXTRA_PROPERTIES, VM_PROPERTIES, Topology, _live_vm
@@ -109,9 +110,14 @@ class Operations(Lookup):
         if after.get("template"):
             template = self._named(dc.vmFolder, vim.VirtualMachine, after["template"], "template")
             location = vim.vm.RelocateSpec(pool=pool, host=host, datastore=datastore)
+            # powered off: customization runs at the first power-on, the create's POWER step
             clone = vim.vm.CloneSpec(
                 location=location, config=config, powerOn=False, template=False
             )
+            if after.get("customize"):
+                clone.customization = specification(
+                    after["customize"], call(nic_count, template), after["template"]
+                )
             return task_handle(call(template.CloneVM_Task, folder=folder, name=name, spec=clone))
         if datastore is None:
             stores = (host.datastore if host else compute.datastore) or []

@@ -256,3 +256,11 @@ def _apply(vm: Any, name: str, value: Any) -> Any:
 
 def test_every_row_is_named_once():
     assert len(BY_NAME) == len(ATTRIBUTES)
+
+
+def test_a_customization_on_an_existing_vm_is_never_a_change():
+    vm = live_vm()
+    after = {**same_as_live(vm), "customize": {"hostname": "other", "network_interface": []}}
+    assert changed(after, vm) == {}
+    assert BY_NAME["customize"].step is StepKind.CREATE
+    assert not BY_NAME["customize"].ignorable

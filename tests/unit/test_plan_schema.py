@@ -123,3 +123,14 @@ def test_a_noop_change_needs_no_moref(tmp_path):
     path = tmp_path / "noop.plan"
     path.write_text(json.dumps(plan_to_dict(Plan("ws", "vpx://vc", "t", (noop,)))))
     assert load_plan(path).changes == (noop,)
+
+
+@pytest.mark.parametrize("variable", ["VCPLAN_PASSWORD", "vcplan_password", "A;B", ""])
+def test_an_edited_plan_cannot_point_the_domain_join_at_another_secret(tmp_path, variable):
+    windows = {"computer_name": "app", "join_domain": "corp", "domain_admin": "adm"}
+
+    def edit(d):
+        windows["domain_password_env"] = variable
+        d["changes"][0]["after"]["customize"] = {"hostname": "app", "windows": windows}
+
+    assert "changes[0].after.customize" in refusal(edited(tmp_path, edit))
