@@ -59,6 +59,7 @@ VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socke
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    cpu_seconds: float  # the child's user + system time: steadier than wall on a shared box
     peak_rss_mb: float  # the child's own ru_maxrss
     returncode: int
 
@@ -77,7 +78,8 @@ def run(cmd: list[str], env: dict[str, str], out: Path) -> Run:
         print(f"  ! {' '.join(cmd[1:3])} exited {proc.returncode}: {err[:300]}")
     if proc.stderr:
         proc.stderr.close()
-    return Run(elapsed, usage.ru_maxrss / 1024, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(elapsed, cpu, usage.ru_maxrss / 1024, proc.returncode)
 
 
 class WireClient:
@@ -229,6 +231,12 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['vms']:>6}: start-up {hlp:.2f}, config {val - hlp:.2f}, "
             f"vCenter+JSON {inv - hlp:.2f}, rest of plan {rest:.2f}"
         )
+    print("CPU seconds of each process (user + system; wall time above includes waiting):")
+    for r in results:
+        cpu = ", ".join(
+            f"{k} {r[k].cpu_seconds:.2f}" for k in ("plan", "inventory", "validate", "help")
+        )
+        print(f"{r['vms']:>6}: {cpu}")
     goals = {10000: ("plan", 2.0), 5000: ("inventory", 1.5)}
     for r in results:
         if r["vms"] in goals:
