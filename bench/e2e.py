@@ -26,6 +26,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import ssl
 import statistics
 import subprocess
@@ -255,6 +256,8 @@ def main() -> int:
         "--keep", type=Path, metavar="DIR", help="keep each configuration in DIR/config-N"
     )
     opts = parser.parse_args()
+    # A simulator is its own session: on SIGTERM, still run the finally blocks that stop it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not VCPLAN.exists():
         print(f"{VCPLAN} is missing: run `make install`", file=sys.stderr)
         return 1
