@@ -11,8 +11,10 @@ the conversion to LiveVM has one implementation.
 from __future__ import annotations
 
 import functools
+import gc
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,8 @@ from planner.model.diagnostics import error
 VIM = "{urn:vim25}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 READ_CHUNK = 1 << 16
+OBJECTS, TOKEN = f"{VIM}objects", f"{VIM}token"
+OBJ, PROP_SET, NAME, VAL = f"{VIM}obj", f"{VIM}propSet", f"{VIM}name", f"{VIM}val"
 
 INT_PATHS = {
     "config.hardware.numCPU",
@@ -65,6 +69,16 @@ def _device_kind(cls: Any) -> str:
     return "other"
 
 
+@functools.cache
+def _kind_of_xsi_type(type_name: str) -> str:
+    """A device's kind from its xsi:type, looked up once per type: 13 devices a VM on vcsim,
+    of which 11 are neither disk nor NIC."""
+    return _device_kind(_wsdl_class(type_name))
+
+
+OTHER_DEVICE = DeviceRecord("other")  # frozen: one shared record for every other device
+
+
 # --- from the wire ---------------------------------------------------------------------------
 
 
@@ -73,9 +87,9 @@ def _int(el: ET.Element | None) -> int:
 
 
 def _device_from_xml(el: ET.Element) -> DeviceRecord:
-    kind = _device_kind(_wsdl_class(el.get(XSI_TYPE, "")))
+    kind = _kind_of_xsi_type(el.get(XSI_TYPE, ""))
     if kind == "other":
-        return DeviceRecord("other")
+        return OTHER_DEVICE
     capacity = _int(el.find(f"{VIM}capacityInBytes")) or _int(el.find(f"{VIM}capacityInKB")) * 1024
     backing = el.find(f"{VIM}backing")
     network = device_name = portgroup = opaque = None
@@ -114,14 +128,25 @@ def _value_from_xml(path: str, val: ET.Element) -> Any:
 
 
 def _records_from_xml(objects: ET.Element) -> tuple[str, dict[str, Any]]:
-    moid = objects.findtext(f"{VIM}obj") or ""
+    """One pass over the children (obj, then a propSet of name and val per property) instead
+    of a path lookup (find/findtext/iterfind) per value."""
+    moid: str | None = None
     props: dict[str, Any] = {}
-    for prop in objects.iterfind(f"{VIM}propSet"):
-        name = prop.findtext(f"{VIM}name") or ""
-        val = prop.find(f"{VIM}val")
-        if val is not None:
-            props[name] = _value_from_xml(name, val)
-    return moid, props
+    for child in objects:
+        tag = child.tag
+        if tag == PROP_SET:
+            name: str | None = None
+            val = None
+            for part in child:
+                if part.tag == NAME and name is None:
+                    name = part.text or ""
+                elif part.tag == VAL and val is None:
+                    val = part
+            if val is not None:
+                props[name or ""] = _value_from_xml(name or "", val)
+        elif tag == OBJ and moid is None:
+            moid = child.text or ""
+    return moid or "", props
 
 
 def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] | str]:
@@ -145,10 +170,10 @@ def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] |
             parser.feed(chunk)
             for event in parser.read_events():
                 el: ET.Element = event[1]  # type: ignore[misc,assignment]  # "end": an element
-                if el.tag == f"{VIM}objects":
+                if el.tag == OBJECTS:
                     yield _records_from_xml(el)
                     el.clear()
-                elif el.tag == f"{VIM}token":
+                elif el.tag == TOKEN:
                     token = el.text
         parser.close()
     except BaseException:
@@ -160,24 +185,42 @@ def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] |
         yield token
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The pages become millions of short-lived elements (1.8 million on 10,000 VMs) beside
+    a growing heap of records the caller keeps: the cyclic garbage collector re-scanning them
+    cost as much as the parsing itself (page reader 1.35 s CPU paused, 2.49 s not).
+    Nothing here makes cycles; reference counting frees the elements."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def fetch_vm_records_wire(
     stub: Any, collector: Any, spec: Any, options: Any
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean."""
+    """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean. The
+    collector stays paused until the last record is taken (or the generator is closed), so
+    the caller's conversion of each record runs paused too."""
     pc_type = type(collector)
     body = stub.SerializeRequest(
         collector, pc_type._GetMethodInfo("RetrievePropertiesEx"), [[spec], options]
     )
-    while body is not None:
-        next_body = None
-        for item in _post(stub, body):
-            if isinstance(item, str):
-                next_body = stub.SerializeRequest(
-                    collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [item]
-                )
-            else:
-                yield item
-        body = next_body
+    with collector_paused():
+        while body is not None:
+            next_body = None
+            for item in _post(stub, body):
+                if isinstance(item, str):
+                    next_body = stub.SerializeRequest(
+                        collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [item]
+                    )
+                else:
+                    yield item
+            body = next_body
 
 
 # --- from pyVmomi objects (the reference path, VCPLAN_PARSER=pyvmomi) -------------------------

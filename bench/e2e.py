@@ -1,0 +1,278 @@
+"""Benchmark: the real `vcplan` processes, end to end (process start to exit), against the raw
+wire fetch of the same RetrievePropertiesEx pages measured in the same run.
+
+For each fleet size (1,000 / 5,000 / 10,000 VMs by default: 2 datacenters x 5 clusters x N/10)
+a simulator is started (one at a time, stopped afterwards), the configuration is written by
+`vcplan generate` and every 20th VM is edited to ask for one more CPU. Then, each timed with
+its own peak RSS (os.wait4 on the child):
+
+  wire       the VM pages' RetrievePropertiesEx (and Continue pages) POSTed with a session
+             cookie, bytes read, nothing parsed: the floor
+  plan       `vcplan plan DIR`            (goal issue 14: within 2x of wire at 10,000 VMs)
+  inventory  `vcplan inventory --format json`  (goal: within 1.5x of wire at 5,000 VMs)
+  validate   `vcplan validate DIR`        (start-up + reading the configuration; no vCenter)
+  help       `vcplan --help`              (start-up only; goal: within 2x of `import typer`)
+
+vcplan has no per-stage timer of its own, so the split is by process: help ~ start-up,
+validate - help ~ reading the configuration, inventory - help ~ reading vCenter + JSON.
+Prints; asserts nothing. Only runs the console script: no planner module is imported here.
+
+Run: .venv/bin/python bench/e2e.py [--sizes 1000 5000 10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
+from pyVmomi import vim  # noqa: E402
+
+from bench.fleet import start_fleet  # noqa: E402
+from providers.vsphere.inventory import (  # noqa: E402
+    VM_PROPERTIES,
+    retrieve_options,
+    view_filter_spec,
+)
+from tests.vcsim import harness  # noqa: E402
+
+VCPLAN = ROOT / ".venv" / "bin" / "vcplan"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+TOKEN = re.compile(rb"<token>([^<]+)</token>")
+VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socket\s*=\s*1\n)')
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu_seconds: float  # the child's user + system time: steadier than wall on a shared box
+    peak_rss_mb: float  # the child's own ru_maxrss
+    returncode: int
+
+
+def run(cmd: list[str], env: dict[str, str], out: Path) -> Run:
+    """Run one process to exit, stdout to a file (a 10,000-VM plan must not fill a pipe)."""
+    with open(out, "wb") as stdout:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode(errors="replace").strip()
+        print(f"  ! {' '.join(cmd[1:3])} exited {proc.returncode}: {err[:300]}")
+    if proc.stderr:
+        proc.stderr.close()
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(elapsed, cpu, usage.ru_maxrss / 1024, proc.returncode)
+
+
+class WireClient:
+    """A pyVmomi session of its own (not vcplan's) for the raw fetch, as bench/inventory.py."""
+
+    def __init__(self, sim: harness.Simulator):
+        ctx = ssl.create_default_context()
+        if sim.certs:
+            ctx.load_verify_locations(cafile=str(sim.certs.ca_file))
+        self.si = SmartConnect(
+            host=sim.host, port=sim.port, user=sim.user, pwd=sim.password, sslContext=ctx
+        )
+
+    def fetch(self) -> tuple[float, int]:
+        """POST the reader's own RetrievePropertiesEx (and Continue pages); bytes read only."""
+        content = self.si.RetrieveContent()
+        stub: Any = self.si._stub
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.VirtualMachine], True
+        )
+        collector = content.propertyCollector
+        spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
+        info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
+        cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+        headers = {
+            "Cookie": stub.cookie,
+            "SOAPAction": stub.versionId,
+            "Content-Type": "text/xml; charset=UTF-8",
+        }
+        total = 0
+        start = time.perf_counter()
+        body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])
+        while True:
+            conn = stub.GetConnection()
+            conn.request("POST", stub.path, body, headers)
+            data = conn.getresponse().read()
+            stub.ReturnConnection(conn)
+            total += len(data)
+            token = TOKEN.search(data[-4096:])
+            if not token:
+                break
+            body = stub.SerializeRequest(collector, cont, [token.group(1).decode()])
+        elapsed = time.perf_counter() - start
+        view.DestroyView()
+        return elapsed, total
+
+    def close(self) -> None:
+        Disconnect(self.si)
+
+
+def bump_every(directory: Path, every: int) -> int:
+    """Every `every`-th VM block (files in name order) asks for one more CPU; returns how many."""
+    index = bumped = 0
+    for path in sorted(directory.glob("*.hcl")):
+        text = path.read_text(encoding="utf-8")
+
+        def bump(m: re.Match[str]) -> str:
+            nonlocal index, bumped
+            index += 1
+            if (index - 1) % every:
+                return m.group(0)
+            bumped += 1
+            return f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}"
+
+        path.write_text(VM_CPUS.sub(bump, text), encoding="utf-8")
+    return bumped
+
+
+def median(runs: list[Run]) -> Run:
+    times = sorted(runs, key=lambda r: r.seconds)
+    return times[len(times) // 2]
+
+
+def startup(repeat: int, env: dict[str, str], tmp: Path) -> None:
+    """`vcplan --help` against `python -c "import typer"` (start-up only; no simulator)."""
+    out = tmp / "help.out"
+    typer_runs = [run([str(PYTHON), "-c", "import typer"], env, out) for _ in range(repeat)]
+    help_runs = [run([str(VCPLAN), "--help"], env, out) for _ in range(repeat)]
+    t_typer, t_help = median(typer_runs).seconds, median(help_runs).seconds
+    print(f"start-up: import typer {t_typer:.3f} s, vcplan --help {t_help:.3f} s")
+    print(f"  --help / import typer = {t_help / t_typer:.1f}x   (goal: within 2x)")
+
+
+def measure_size(vms: int, repeat: int, every: int, tmp: Path, keep: Path | None) -> dict[str, Any]:
+    opts = argparse.Namespace(datacenters=2, clusters=5, vms_per_cluster=vms // 10)
+    workdir = tmp / f"fleet-{vms}"
+    sim = start_fleet(opts, workdir)
+    try:
+        env = {**os.environ, **sim.env()}
+        config = workdir / "config"
+        gen = run([str(VCPLAN), "generate", "-w", "bench", "-o", str(config)], env, tmp / "gen")
+        bumped = bump_every(config, every)
+        size = sum(p.stat().st_size for p in config.glob("*.hcl"))
+        if keep:
+            shutil.copytree(config, keep / f"config-{vms}", dirs_exist_ok=True)
+        print(
+            f"  generate {gen.seconds:.2f} s: {size / 1e6:.1f} MB of HCL, "
+            f"{bumped} VMs edited to one more CPU"
+        )
+        client = WireClient(sim)
+        client.fetch()  # warm-up: connection and the simulator's caches
+        wires: list[float] = []
+        runs: dict[str, list[Run]] = {"plan": [], "inventory": [], "validate": [], "help": []}
+        commands = {
+            "plan": [str(VCPLAN), "plan", str(config)],
+            "inventory": [str(VCPLAN), "inventory", "--format", "json"],
+            "validate": [str(VCPLAN), "validate", str(config)],
+            "help": [str(VCPLAN), "--help"],
+        }
+        nbytes = 0
+        for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
+            t_wire, nbytes = client.fetch()
+            wires.append(t_wire)
+            for name, cmd in commands.items():
+                runs[name].append(run(cmd, env, tmp / f"{name}.out"))
+        client.close()
+    finally:
+        sim.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "vms": vms,
+        "mb": nbytes / 1e6,
+        "wire": statistics.median(wires),
+        **{name: median(r) for name, r in runs.items()},
+    }
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print()
+    print(
+        f"{'VMs':>6} {'wire s':>7} {'MB':>6} | {'plan s':>7} {'x wire':>6} {'RSS MB':>7} | "
+        f"{'inv s':>6} {'x wire':>6} {'RSS MB':>7} | {'valid s':>7} {'RSS MB':>7} | {'help s':>6}"
+    )
+    for r in results:
+        plan, inv, val, hlp = r["plan"], r["inventory"], r["validate"], r["help"]
+        print(
+            f"{r['vms']:>6} {r['wire']:>7.2f} {r['mb']:>6.1f} | "
+            f"{plan.seconds:>7.2f} {plan.seconds / r['wire']:>6.1f} {plan.peak_rss_mb:>7.0f} | "
+            f"{inv.seconds:>6.2f} {inv.seconds / r['wire']:>6.1f} {inv.peak_rss_mb:>7.0f} | "
+            f"{val.seconds:>7.2f} {val.peak_rss_mb:>7.0f} | {hlp.seconds:>6.2f}"
+        )
+    print()
+    print("split by process (seconds): start-up = help; config = validate - help; ")
+    print("vCenter + JSON = inventory - help; the rest of plan = plan - validate - (inv - help)")
+    for r in results:
+        plan, inv, val, hlp = (r[k].seconds for k in ("plan", "inventory", "validate", "help"))
+        rest = plan - val - (inv - hlp)
+        print(
+            f"{r['vms']:>6}: start-up {hlp:.2f}, config {val - hlp:.2f}, "
+            f"vCenter+JSON {inv - hlp:.2f}, rest of plan {rest:.2f}"
+        )
+    print("CPU seconds of each process (user + system; wall time above includes waiting):")
+    for r in results:
+        cpu = ", ".join(
+            f"{k} {r[k].cpu_seconds:.2f}" for k in ("plan", "inventory", "validate", "help")
+        )
+        print(f"{r['vms']:>6}: {cpu}")
+    goals = {10000: ("plan", 2.0), 5000: ("inventory", 1.5)}
+    for r in results:
+        if r["vms"] in goals:
+            name, goal = goals[r["vms"]]
+            ratio = r[name].seconds / r["wire"]
+            verdict = "MET" if ratio <= goal else "not met"
+            print(f"goal: {name} on {r['vms']} VMs within {goal}x of wire: {ratio:.1f}x {verdict}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is shown")
+    parser.add_argument("--update-every", type=int, default=20, help="every Nth VM gets +1 CPU")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="keep each configuration in DIR/config-N"
+    )
+    opts = parser.parse_args()
+    # A simulator is its own session: on SIGTERM, still run the finally blocks that stop it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if not VCPLAN.exists():
+        print(f"{VCPLAN} is missing: run `make install`", file=sys.stderr)
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="vcplan-e2e-"))
+    try:
+        startup(opts.repeat, dict(os.environ), tmp)
+        results = []
+        for vms in opts.sizes:
+            print(f"{vms} VMs:")
+            results.append(measure_size(vms, opts.repeat, opts.update_every, tmp, opts.keep))
+        report(results)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
