@@ -217,7 +217,9 @@ def test_guest_reboots_roll_one_vm_at_a_time_each_after_the_last_is_back(
 
 @needs_reboot
 def test_guest_reboots_under_max_unavailable_two_overlap(make_vcsim, run_cli, connect_si, tmp_path):
-    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, *REBOOTS)
+    # guests stay down 5 s: a second reboot inside that window means both were down at once
+    slow = ["-tools-running", "-reboot-ms", "5000"]
+    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, *slow)
     result = run_cli(
         "apply",
         str(directory),
@@ -230,7 +232,7 @@ def test_guest_reboots_under_max_unavailable_two_overlap(make_vcsim, run_cli, co
     )
     assert result.code == 0, result.output
     first, second = _reboots(connect_si(sim))
-    assert second.createdTime - first.createdTime < timedelta(milliseconds=1000)  # both down
+    assert second.createdTime - first.createdTime < timedelta(milliseconds=5000)  # both down
 
 
 @needs_reboot
