@@ -29,6 +29,8 @@ class AttributeDrift:
     changed_by: str | None = None
     changed_at: str | None = None  # ISO 8601, UTC
     event: str | None = None  # vCenter's own message
+    # inside a structured value, the elements that drifted: (path, expected, actual)
+    elements: tuple[tuple[str, Any, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +176,15 @@ def _drifted(vm: DesiredVM, matches: list[LiveVM], workspace: str) -> DriftedVM 
         host=live.host,
         declared_at=str(vm.pos),
         owner=live.workspace,
-        attributes=tuple(AttributeDrift(d.attribute, d.after, d.before) for d in result.diffs),
+        attributes=tuple(
+            AttributeDrift(
+                d.attribute,
+                d.after,
+                d.before,
+                elements=tuple((e.path, e.after, e.before) for e in d.elements),
+            )
+            for d in result.diffs
+        ),
         notes=tuple(notes),
         moref=live.moref,
     )
@@ -315,6 +325,7 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
                         "expected": a.expected,
                         "actual": a.actual,
                         **_changed(a),
+                        **_elements(a),
                     }
                     for a in d.attributes
                 ],
@@ -362,4 +373,16 @@ def report_to_dict(report: DriftReport) -> dict[str, Any]:
             for u in report.unmanaged
         ],
         "out_of_scope": list(report.out_of_scope),
+    }
+
+
+def _elements(drift: AttributeDrift) -> dict[str, Any]:
+    """Which elements of a structured value drifted, only when it is structured."""
+    if not drift.elements:
+        return {}
+    return {
+        "elements": [
+            {"path": path, "expected": expected, "actual": actual}
+            for path, expected, actual in drift.elements
+        ]
     }

@@ -99,3 +99,15 @@ def test_text_is_plain_unless_colour_is_asked_for():
 def test_text_does_not_read_vcenter_names_as_rich_markup():
     report = compute_drift(config(), inventory(live(name="[bold]x[/bold]", workspace=None)))
     assert "DC0/[bold]x[/bold]" in render_text(report, color=True)
+
+
+def test_a_drifted_disk_names_the_element_that_changed_in_text_and_json():
+    from planner.drift.findings import report_to_dict
+    from planner.model import Disk
+
+    vm = live(disks=(Disk(20), Disk(40)), workspace="ws")
+    report = compute_drift(config(desired(disks=(Disk(20), Disk(80)))), inventory(vm))
+    assert "disk[1].size_gb: expected 80, actual 40" in render_text(report)
+    (drifted,) = report_to_dict(report)["drifted"]
+    (disk,) = drifted["attributes"]
+    assert disk["elements"] == [{"path": "disk[1].size_gb", "expected": 80, "actual": 40}]

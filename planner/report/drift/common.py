@@ -119,8 +119,14 @@ def changed(item: AttributeDrift | MissingVM | UnmanagedVM, now: str | None) -> 
 
 
 def _drifted_attribute(drift: AttributeDrift, now: str) -> str:
-    expected, actual = show_value(drift.expected), show_value(drift.actual)
-    line = f"{drift.attribute}: expected {expected}, actual {actual}"
+    if drift.elements:  # a structured value: name the elements that drifted
+        line = "; ".join(
+            f"{path}: expected {show_value(want)}, actual {show_value(have)}"
+            for path, want, have in drift.elements
+        )
+    else:
+        expected, actual = show_value(drift.expected), show_value(drift.actual)
+        line = f"{drift.attribute}: expected {expected}, actual {actual}"
     why = changed(drift, now)
     return f"{line}; {why}" if why else line
 
