@@ -20,6 +20,7 @@ from planner.cli.options import (
     CaFileOpt,
     DirArg,
     InsecureOpt,
+    JsonOpt,
     TimeoutOpt,
     UrlOpt,
     VarFileOpt,
@@ -131,6 +132,7 @@ def drift(
             show_default=False,
         ),
     ] = None,
+    json_out: JsonOpt = False,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
     url: UrlOpt = None,
@@ -151,6 +153,7 @@ def drift(
       vcplan drift prod/ --format html --out drift.html --detailed-exitcode
       vcplan drift prod/ --since 12h --format json
       vcplan drift prod/ --watch --format json --webhook https://hooks.example.com/drift
+      vcplan drift prod/ --watch --json | jq -c 'select(.kind == "drifted")'
     """
     from planner.cli.connect import keep_for_the_run, open_provider
     from planner.config import load_config
@@ -160,6 +163,10 @@ def drift(
     from planner.report.drift import RENDERERS, render_text, summary_line
 
     window = parse_since(since)
+    if json_out:  # the machine stream: the watch's transitions, one JSON object per line
+        if not watch:
+            raise error("--json goes with --watch", hint="for a one-off report use --format json")
+        output_format = DriftFormat.JSON
     _check_watch_flags(watch, webhook, output_format, out, detailed_exitcode)
     config = load_config(directory, list(var or []), list(var_file or []))
     if watch:

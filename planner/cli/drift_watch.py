@@ -151,7 +151,8 @@ class DriftWatch:
         now, events = self._events(morefs, names)
         report = attribute_report(report, events, now, self.window)
         if self.as_json:
-            _emit(json.dumps({"type": "report", **report_to_dict(report)}, ensure_ascii=False))
+            record = {"type": "report", "version": 1, **report_to_dict(report)}
+            _emit(json.dumps(record, ensure_ascii=False))
         else:
             _emit(render_text(report).rstrip("\n"))
             _emit("Watching for changes (Ctrl-C to stop)...")

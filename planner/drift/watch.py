@@ -151,6 +151,7 @@ def transition_to_dict(t: Transition, observed_at: str) -> dict[str, Any]:
     """One JSON line of `drift --watch --format json`, and the webhook's body."""
     return {
         "type": "transition",
+        "version": 1,
         "kind": t.kind,
         "address": t.address,
         "datacenter": t.datacenter,

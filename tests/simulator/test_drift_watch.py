@@ -238,3 +238,13 @@ def test_watch_refuses_html(world, run_cli):
     result = run_cli("drift", str(directory), "--watch", "--format", "html", env=sim.env())
     assert result.code == 1
     assert "--watch prints text or json lines" in result.stderr
+
+
+def test_json_is_the_versioned_machine_stream_of_the_watch(world, start_watch):
+    _sim, si, _dir = world
+    watch = start_watch("--json")
+    first = watch.json_line(60)
+    assert (first["type"], first["version"]) == ("report", 1)
+    _set_cpus(si, 4)
+    change = _next_transition(watch)
+    assert (change["version"], change["kind"]) == (1, "drifted")
