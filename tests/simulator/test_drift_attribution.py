@@ -2,7 +2,7 @@
 is named in the report with the user vCenter recorded and the time it happened.
 
 vcsim records the session's user on the events it posts (VmReconfiguredEvent with its configSpec,
-power events); the harness logs in every client as its one user, so that is the name to expect.
+power events); most tests expect the harness's own user, one logs in as a second user (alice).
 """
 
 from __future__ import annotations
@@ -125,3 +125,24 @@ def test_a_since_that_is_not_a_duration_is_one_line_and_exit_1(world, run_cli):
     assert result.code == 1
     assert result.stderr.startswith("error: --since 'yesterday' is not a duration")
     assert "Traceback" not in result.output
+
+
+def test_a_change_made_by_another_user_names_that_user(make_vcsim, tmp_path, run_cli):
+    """vcplan reads as its own user; the report names whoever made the change (alice)."""
+    import ssl
+
+    from pyVim.connect import Disconnect, SmartConnect
+
+    sim = make_vcsim(*WORLD, "-user", "alice@vsphere.local:alice-pw")
+    (tmp_path / "main.hcl").write_text(CONFIG)
+    ctx = ssl.create_default_context(cafile=str(sim.certs.ca_file))
+    alice = SmartConnect(
+        host=sim.host, port=sim.port, user="alice@vsphere.local", pwd="alice-pw", sslContext=ctx
+    )
+    try:
+        set_custom_attribute(alice, VM, "vcplan.workspace", "ws")
+        WaitForTask(find_vm(alice, VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=3)))
+    finally:
+        Disconnect(alice)
+    cpus = _attribute(_drift(run_cli, sim, tmp_path), "cpus")
+    assert cpus["changed_by"] == "alice@vsphere.local" != sim.user

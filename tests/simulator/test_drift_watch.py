@@ -92,7 +92,7 @@ class Watch:
 
 @pytest.fixture
 def world(make_vcsim, connect_si, tmp_path: Path):
-    sim = make_vcsim(*WORLD)
+    sim = make_vcsim(*WORLD, "-user", f"{ALICE}:{ALICE_PASSWORD}")  # a second user who may log in
     si = connect_si(sim)
     set_custom_attribute(si, VM, "vcplan.workspace", "ws")
     (tmp_path / "main.hcl").write_text(CONFIG)
@@ -118,6 +118,9 @@ def start_watch(world) -> Iterator[Any]:
 
 def _set_cpus(si: Any, cpus: int) -> None:
     WaitForTask(find_vm(si, VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(numCPUs=cpus)))
+
+
+ALICE, ALICE_PASSWORD = "alice@vsphere.local", "alice-pw"
 
 
 def _next_transition(watch: Watch, within: float = 10) -> dict[str, Any]:
@@ -248,3 +251,23 @@ def test_json_is_the_versioned_machine_stream_of_the_watch(world, start_watch):
     _set_cpus(si, 4)
     change = _next_transition(watch)
     assert (change["version"], change["kind"]) == (1, "drifted")
+
+
+def test_a_change_made_as_another_user_is_reported_with_that_users_name(world, start_watch):
+    import ssl
+
+    from pyVim.connect import Disconnect, SmartConnect
+
+    sim, _si, _dir = world
+    watch = start_watch("--format", "json")
+    assert watch.json_line(60)["type"] == "report"
+    ctx = ssl.create_default_context(cafile=str(sim.certs.ca_file))
+    alice = SmartConnect(
+        host=sim.host, port=sim.port, user=ALICE, pwd=ALICE_PASSWORD, sslContext=ctx
+    )
+    try:
+        _set_cpus(alice, 5)
+    finally:
+        Disconnect(alice)
+    change = _next_transition(watch)
+    assert change["kind"] == "drifted" and change["changed_by"] == ALICE != sim.user
