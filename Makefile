@@ -7,7 +7,7 @@ VCSIM := build/vcsim-vcplan
 GOENV := GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS=-mod=mod GOCACHE=$(CURDIR)/build/gocache
 DEMO_DIR := demo
 
-.PHONY: install vcsim chromium test lint unit demo demo-stop bench bench-apply bench-plan bench-startup docs golden clean
+.PHONY: install vcsim chromium test lint unit demo demo-stop bench bench-apply bench-plan bench-startup bench-drift docs golden clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -69,6 +69,9 @@ bench: install vcsim
 
 bench-apply: install vcsim
 	$(BIN)/python bench/apply.py
+
+bench-drift: install vcsim
+	$(BIN)/python bench/drift_events.py
 
 bench-plan: install vcsim
 	$(BIN)/python bench/plan.py
