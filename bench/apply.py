@@ -26,6 +26,7 @@ from planner.apply.steps import build_steps  # noqa: E402
 from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import LiveVM, Power  # noqa: E402
 from planner.model.plan import Action, AttributeChange, Plan, VMChange  # noqa: E402
+from planner.plan.fingerprint import fingerprint  # noqa: E402
 from providers.vsphere.provider import VSphereProvider  # noqa: E402
 from tests.vcsim import harness  # noqa: E402
 
@@ -44,6 +45,7 @@ def power_plan(vms: list[LiveVM], power: Power) -> Plan:
                 before,
                 after,
                 (AttributeChange("power", vm.power.value, power.value),),
+                fingerprint=fingerprint(vm),  # apply re-checks it against the live VM
                 moref=vm.moref,
             )
         )
@@ -59,6 +61,7 @@ def restart_plan(vms: list[LiveVM]) -> Plan:
             {"power": None, "prevent_destroy": False, "restart_timeout": 600},
             restart=True,
             restart_requested=True,
+            fingerprint=fingerprint(vm),
             moref=vm.moref,
         )
         for vm in vms
