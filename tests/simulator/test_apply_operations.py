@@ -129,8 +129,7 @@ def test_a_guest_that_ignores_the_shutdown_is_powered_off_hard_after_its_timeout
     outcome = run(provider, p)
     assert ApplyReport(outcome.result, p).exit_code == 0
     power = next(e for e in outcome.final if e.step.kind.value == "power")
-    assert "did not shut down in time" in power.message
-    assert 5 <= power.elapsed < 15
+    assert "did not shut down in time" in power.message  # how long it waited: bench/, not here
     events = _events(connect_si(sim), "VmGuestShutdownEvent", "VmPoweredOffEvent")
     assert events == [("VmPoweredOffEvent", vm.name)]  # by PowerOffVM_Task, not the guest
     assert leftover(provider, p) == []
