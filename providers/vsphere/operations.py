@@ -21,11 +21,10 @@ from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Powe
 from providers.vsphere.customization import nic_count, specification
 from providers.vsphere.devices import Devices
 from providers.vsphere.guards import refuse_if_name_taken
-from providers.vsphere.inventory import ESX_EXTRA_PROPERTIES, VM_PROPERTIES, Topology, _live_vm
 from providers.vsphere.lookup import Lookup, call, done, task_handle
+from providers.vsphere.readback import ReadBack
 from providers.vsphere.session import Session
 from providers.vsphere.tasks import Watch
-from providers.vsphere.wire import plain_record
 
 # configuration attribute -> vim.vm.ConfigSpec field
 CONFIG_SPEC_FIELDS = {
@@ -49,35 +48,13 @@ class Operations(Lookup):
     def __init__(self, session: Session):
         super().__init__(session)
         self.devices = Devices(self)
+        self.readback = ReadBack(session)
         self._field_keys: dict[str, int] = {}  # custom attribute name -> key, read once
 
     # --- read back -------------------------------------------------------------------------
 
     def read_vm(self, moref: str) -> LiveVM | None:
-        vm = self.vm(moref)
-        esx = self.session.is_esx
-        paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else [])
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[pc.ObjectSpec(obj=vm)],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=paths)],
-        )
-        try:
-            result = call(
-                self.session.content.propertyCollector.RetrievePropertiesEx,
-                [spec],
-                pc.RetrieveOptions(),
-            )
-        except OperationRefused:
-            return None  # ManagedObjectNotFound: deleted behind our back
-        if result is None or not result.objects:
-            return None
-        props = {p.name: p.val for p in result.objects[0].propSet or []}
-        topo = call(Topology, self.session)  # an expired session is SessionExpired here too
-        manager = self.session.content.customFieldsManager
-        fields = {f.key: f.name for f in (call(lambda: manager.field) if manager else [])}
-        networks = {m: n.name for m, n in topo.nodes.items() if n.kind == "network"}
-        return _live_vm(moref, plain_record(props), topo, fields, networks, esx)
+        return self.readback.read_vm(moref)
 
     # --- folders ---------------------------------------------------------------------------
 

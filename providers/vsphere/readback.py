@@ -1,0 +1,93 @@
+"""One VM read back during an apply (the executor's re-checks and the read after a create).
+
+The VM's own properties are one RetrievePropertiesEx. Turning them into a LiveVM needs the names
+of its host, cluster, pool, folder and datastores and of the custom attributes; those come from
+a topology and field list read once per apply and read again only when a VM names an object or
+a field they do not know (a folder the apply just created, a host added meanwhile). Reading them
+per VM cost two more round trips each, one of them over the whole vCenter's containers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from pyVmomi import vim, vmodl
+
+from planner.apply.provider import OperationRefused, SessionExpired
+from planner.model import LiveVM
+from providers.vsphere.inventory import ESX_EXTRA_PROPERTIES, VM_PROPERTIES, Topology, _live_vm
+from providers.vsphere.lookup import call
+from providers.vsphere.session import Session
+from providers.vsphere.wire import plain_record
+
+
+class ReadBack:
+    def __init__(self, session: Session):
+        self.session = session
+        self._lock = threading.Lock()
+        self._topology: Topology | None = None
+        self._fields: dict[int, str] = {}
+        self._networks: dict[str, str] = {}
+
+    def read_vm(self, moref: str) -> LiveVM | None:
+        """The VM as it is now; None when it is gone."""
+        props = self._properties(moref)
+        live = None
+        if props is not None:
+            record = plain_record(props)
+            topology, fields, networks = self._names(record)
+            live = _live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+        if live is None:
+            self._check_session()
+        return live
+
+    def _properties(self, moref: str) -> dict[str, Any] | None:
+        paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if self.session.is_esx else [])
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moref, self.session.si._stub))],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=paths)],
+        )
+        try:
+            result = call(
+                self.session.content.propertyCollector.RetrievePropertiesEx,
+                [spec],
+                pc.RetrieveOptions(),
+            )
+        except OperationRefused:
+            return None  # ManagedObjectNotFound: deleted behind our back, or so it seems
+        if result is None or not result.objects:
+            return None
+        return {p.name: p.val for p in result.objects[0].propSet or []}
+
+    def _check_session(self) -> None:
+        """ "Gone" makes apply refuse the VM: be sure it is not our session that went. vcsim
+        answers an ended session's property read with nothing instead of NotAuthenticated."""
+        current = call(lambda: self.session.content.sessionManager.currentSession)
+        if current is None:
+            raise SessionExpired("the vCenter session is no longer valid")
+
+    def _names(self, record: Mapping[str, Any]) -> tuple[Topology, dict[int, str], dict[str, str]]:
+        with self._lock:
+            if self._topology is None or not self._knows(record):
+                self._refresh()
+            assert self._topology is not None
+            return self._topology, self._fields, self._networks
+
+    def _knows(self, record: Mapping[str, Any]) -> bool:
+        assert self._topology is not None
+        nodes = self._topology.nodes
+        placed = [record.get("runtime.host"), record.get("resourcePool"), record.get("parent")]
+        placed += list(record.get("datastore") or [])
+        if any(moid and moid not in nodes for moid in placed):
+            return False
+        return all(key in self._fields for key, _value in record.get("customValue") or [])
+
+    def _refresh(self) -> None:
+        topology = call(Topology, self.session)  # an expired session is SessionExpired here too
+        manager = self.session.content.customFieldsManager
+        self._fields = {f.key: f.name for f in (call(lambda: manager.field) if manager else [])}
+        self._networks = {m: n.name for m, n in topology.nodes.items() if n.kind == "network"}
+        self._topology = topology
