@@ -41,19 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
-from pyVmomi import vim  # noqa: E402
 
 from bench.fleet import start_fleet  # noqa: E402
-from providers.vsphere.inventory import (  # noqa: E402
-    VM_PROPERTIES,
-    retrieve_options,
-    view_filter_spec,
-)
+from bench.wire import raw_fetch  # noqa: E402
 from tests.vcsim import harness  # noqa: E402
 
 VCPLAN = ROOT / ".venv" / "bin" / "vcplan"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-TOKEN = re.compile(rb"<token>([^<]+)</token>")
 VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socket\s*=\s*1\n)')
 
 
@@ -95,37 +89,7 @@ class WireClient:
         )
 
     def fetch(self) -> tuple[float, int]:
-        """POST the reader's own RetrievePropertiesEx (and Continue pages); bytes read only."""
-        content = self.si.RetrieveContent()
-        stub: Any = self.si._stub
-        view = content.viewManager.CreateContainerView(
-            content.rootFolder, [vim.VirtualMachine], True
-        )
-        collector = content.propertyCollector
-        spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
-        info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-        cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
-        headers = {
-            "Cookie": stub.cookie,
-            "SOAPAction": stub.versionId,
-            "Content-Type": "text/xml; charset=UTF-8",
-        }
-        total = 0
-        start = time.perf_counter()
-        body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])
-        while True:
-            conn = stub.GetConnection()
-            conn.request("POST", stub.path, body, headers)
-            data = conn.getresponse().read()
-            stub.ReturnConnection(conn)
-            total += len(data)
-            token = TOKEN.search(data[-4096:])
-            if not token:
-                break
-            body = stub.SerializeRequest(collector, cont, [token.group(1).decode()])
-        elapsed = time.perf_counter() - start
-        view.DestroyView()
-        return elapsed, total
+        return raw_fetch(self.si)
 
     def close(self) -> None:
         Disconnect(self.si)

@@ -17,7 +17,6 @@ import io
 import os
 import pstats
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -28,49 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyVmomi import vim  # noqa: E402
 
 from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
+from bench.wire import raw_fetch  # noqa: E402
 from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import Scope  # noqa: E402
 from providers.vsphere.inventory import (  # noqa: E402
-    VM_PROPERTIES,
     read_inventory,
-    retrieve_options,
-    view_filter_spec,
 )
 from providers.vsphere.session import Session  # noqa: E402
 
-TOKEN = re.compile(rb"<token>([^<]+)</token>")
-
 
 def wire_fetch(session: Session) -> tuple[float, int]:
-    """POST the reader's own RetrievePropertiesEx (and Continue pages) and read the raw bytes."""
-    content = session.content
-    stub = session.si._stub
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    collector = content.propertyCollector
-    spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
-    info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
-    headers = {
-        "Cookie": stub.cookie,
-        "SOAPAction": stub.versionId,
-        "Content-Type": "text/xml; charset=UTF-8",
-    }
-    total = 0
-    start = time.perf_counter()
-    body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])
-    while True:
-        conn = stub.GetConnection()
-        conn.request("POST", stub.path, body, headers)
-        data = conn.getresponse().read()
-        stub.ReturnConnection(conn)
-        total += len(data)
-        token = TOKEN.search(data[-4096:])
-        if not token:
-            break
-        body = stub.SerializeRequest(collector, cont, [token.group(1).decode()])
-    elapsed = time.perf_counter() - start
-    view.DestroyView()
-    return elapsed, total
+    return raw_fetch(session.si)
 
 
 def naive_read(session: Session, sample: int) -> tuple[float, int]:

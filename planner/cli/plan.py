@@ -129,16 +129,20 @@ def plan(
       vcplan plan . --restart 'DC0/web-*' --out restart.plan
       vcplan plan . --json | jq -c 'select(.type == "planned_change")'
     """
+    from planner.cli.output import run_output
     from planner.plan.files import save_plan
 
-    if json_out:
-        result = _plan_stream(
+    def planned() -> Plan:
+        return make_plan(
             directory, var, var_file, target, url, ca_file, insecure, timeout, restarts=restart
         )
+
+    if json_out:  # the plan as machine-stream objects on stdout; an error is one too
+        with run_output(True, None) as output:
+            result = planned()
+            output.planned(result)
     else:
-        result = make_plan(
-            directory, var, var_file, target, url, ca_file, insecure, timeout, restarts=restart
-        )
+        result = planned()
     if out is not None:
         save_plan(result, out)
     if not json_out:
@@ -148,28 +152,6 @@ def plan(
             f"\nSaved the plan to {out}; apply exactly it with: vcplan apply {out}", file=sys.stderr
         )
     return 2 if detailed_exitcode and result.has_changes else 0
-
-
-def _plan_stream(
-    directory: Path,
-    var: list[str] | None,
-    var_file: list[Path] | None,
-    targets: list[str] | None,
-    url: str | None,
-    ca_file: Path | None,
-    insecure: bool,
-    timeout: float | None = None,
-    restarts: list[str] | None = None,
-) -> Plan:
-    """--json: the plan as machine-stream objects on stdout; an error is one too."""
-    from planner.cli.output import run_output
-
-    with run_output(True, None) as output:
-        result = make_plan(
-            directory, var, var_file, targets, url, ca_file, insecure, timeout, restarts=restarts
-        )
-        output.planned(result)
-    return result
 
 
 def show(
