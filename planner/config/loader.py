@@ -25,7 +25,8 @@ from planner.config.evaluate import (
     evaluate,
 )
 from planner.config.files import config_files, read_config_file
-from planner.config.syntax import Attribute, Block, Body, parse_body
+from planner.config.parse_cache import parse_body_cached
+from planner.config.syntax import Attribute, Block, Body
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
 from planner.model import DesiredConfig, Pos, VCenterSettings
@@ -92,7 +93,7 @@ def _load(
             continue
         digest.update(f"{path.name}\0{text}\0".encode())
         try:
-            bodies.append(parse_body(text, str(path)))
+            bodies.append(parse_body_cached(text, str(path)))  # docs/performance.md#parse-cache
         except DiagnosticError as exc:
             diags.extend(exc.diagnostics)
 
