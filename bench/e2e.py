@@ -13,11 +13,19 @@ its own peak RSS (os.wait4 on the child):
   validate   `vcplan validate DIR`        (start-up + reading the configuration; no vCenter)
   help       `vcplan --help`              (start-up only; goal: within 2x of `import typer`)
 
+plan and validate run three ways (docs/performance.md#parse-cache), each run in that order:
+  off        VCPLAN_NO_CACHE=1: every file parsed (the figure before the cache existed)
+  cold       the cache directory emptied first: every file parsed, and its tree stored
+  warm       the cache the cold run filled: the usual case, a configuration run again
+The cache directory is one of the benchmark's own (XDG_CACHE_HOME), never ~/.cache.
+
 vcplan has no per-stage timer of its own, so the split is by process: help ~ start-up,
 validate - help ~ reading the configuration, inventory - help ~ reading vCenter + JSON.
 Prints; asserts nothing. Only runs the console script: no planner module is imported here.
 
-Run: .venv/bin/python bench/e2e.py [--sizes 1000 5000 10000] [--repeat 3]
+Run: .venv/bin/python bench/e2e.py [--sizes 1000 5000 10000] [--repeat 3] [--profile]
+(`make bench`). --profile then runs plan (warm) and inventory once more under cProfile at the
+largest size and prints where their time goes.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from tests.vcsim import harness  # noqa: E402
 
 VCPLAN = ROOT / ".venv" / "bin" / "vcplan"
 PYTHON = ROOT / ".venv" / "bin" / "python"
+CACHE_RUNS = ("plan off", "plan cold", "validate off", "validate cold")
 VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socket\s*=\s*1\n)')
 
 
@@ -128,7 +137,19 @@ def startup(repeat: int, env: dict[str, str], tmp: Path) -> None:
     print(f"  --help / import typer = {t_help / t_typer:.1f}x   (goal: within 2x)")
 
 
-def measure_size(vms: int, repeat: int, every: int, tmp: Path, keep: Path | None) -> dict[str, Any]:
+def profiled(name: str, cmd: list[str], env: dict[str, str], tmp: Path) -> None:
+    """One more run of the command under cProfile; its 25 largest own times."""
+    import pstats
+
+    out = tmp / f"{name}.prof"
+    run([str(PYTHON), "-m", "cProfile", "-o", str(out), *cmd], env, tmp / f"{name}.out")
+    print(f"\n  cProfile of `vcplan {' '.join(cmd[1:3])}` (sorted by own time):")
+    pstats.Stats(str(out), stream=sys.stdout).sort_stats("tottime").print_stats(25)
+
+
+def measure_size(
+    vms: int, repeat: int, every: int, tmp: Path, keep: Path | None, profile: bool = False
+) -> dict[str, Any]:
     opts = argparse.Namespace(datacenters=2, clusters=5, vms_per_cluster=vms // 10)
     workdir = tmp / f"fleet-{vms}"
     sim = start_fleet(opts, workdir)
@@ -147,20 +168,31 @@ def measure_size(vms: int, repeat: int, every: int, tmp: Path, keep: Path | None
         client = WireClient(sim)
         client.fetch()  # warm-up: connection and the simulator's caches
         wires: list[float] = []
-        runs: dict[str, list[Run]] = {"plan": [], "inventory": [], "validate": [], "help": []}
+        cache_home = tmp / "xdg-cache"
+        env["XDG_CACHE_HOME"] = str(cache_home)
+        env.pop("VCPLAN_NO_CACHE", None)
+        no_cache = {**env, "VCPLAN_NO_CACHE": "1"}
         commands = {
             "plan": [str(VCPLAN), "plan", str(config)],
             "inventory": [str(VCPLAN), "inventory", "--format", "json"],
             "validate": [str(VCPLAN), "validate", str(config)],
             "help": [str(VCPLAN), "--help"],
         }
+        runs: dict[str, list[Run]] = {name: [] for name in [*commands, *CACHE_RUNS]}
         nbytes = 0
         for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
             t_wire, nbytes = client.fetch()
             wires.append(t_wire)
-            for name, cmd in commands.items():
+            for name in ("plan", "validate"):
+                runs[f"{name} off"].append(run(commands[name], no_cache, tmp / f"{name}.out"))
+                shutil.rmtree(cache_home, ignore_errors=True)
+                runs[f"{name} cold"].append(run(commands[name], env, tmp / f"{name}.out"))
+            for name, cmd in commands.items():  # plan and validate: warm
                 runs[name].append(run(cmd, env, tmp / f"{name}.out"))
         client.close()
+        if profile:
+            for name in ("plan", "inventory"):
+                profiled(name, commands[name], env, tmp)
     finally:
         sim.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -202,13 +234,28 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{k} {r[k].cpu_seconds:.2f}" for k in ("plan", "inventory", "validate", "help")
         )
         print(f"{r['vms']:>6}: {cpu}")
+    print()
+    print("parse cache: seconds (CPU seconds) with the cache off / cold (filling it) / warm")
+    for r in results:
+        for name in ("plan", "validate"):
+            cells = " / ".join(
+                f"{r[k].seconds:.2f} ({r[k].cpu_seconds:.2f})"
+                for k in (f"{name} off", f"{name} cold", name)
+            )
+            ratios = " / ".join(f"{r[k].seconds / r['wire']:.1f}x" for k in (f"{name} off", name))
+            wire = f"; off / warm x wire {ratios}" if name == "plan" else ""
+            print(f"{r['vms']:>6} {name:<8}: {cells}{wire}")
+    print()
     goals = {10000: ("plan", 2.0), 5000: ("inventory", 1.5)}
     for r in results:
         if r["vms"] in goals:
             name, goal = goals[r["vms"]]
-            ratio = r[name].seconds / r["wire"]
-            verdict = "MET" if ratio <= goal else "not met"
-            print(f"goal: {name} on {r['vms']} VMs within {goal}x of wire: {ratio:.1f}x {verdict}")
+            for key in (name, f"{name} off") if name == "plan" else (name,):
+                ratio = r[key].seconds / r["wire"]
+                verdict = "MET" if ratio <= goal else "not met"
+                label = {"plan": "plan (warm cache)", "plan off": "plan (cache off)"}.get(key, key)
+                where = f"{r['vms']} VMs within {goal}x of wire"
+                print(f"goal: {label} on {where}: {ratio:.1f}x {verdict}")
 
 
 def main() -> int:
@@ -218,6 +265,9 @@ def main() -> int:
     parser.add_argument("--update-every", type=int, default=20, help="every Nth VM gets +1 CPU")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="keep each configuration in DIR/config-N"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile plan and inventory at the largest size"
     )
     opts = parser.parse_args()
     # A simulator is its own session: on SIGTERM, still run the finally blocks that stop it.
@@ -231,7 +281,10 @@ def main() -> int:
         results = []
         for vms in opts.sizes:
             print(f"{vms} VMs:")
-            results.append(measure_size(vms, opts.repeat, opts.update_every, tmp, opts.keep))
+            profile = opts.profile and vms == max(opts.sizes)
+            results.append(
+                measure_size(vms, opts.repeat, opts.update_every, tmp, opts.keep, profile)
+            )
         report(results)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
