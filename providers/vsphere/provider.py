@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.apply.provider import Handle, Outcome
 from planner.config.endpoint import Endpoint
 from planner.model import Inventory, LiveVM, Power
-from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import Operations
 from providers.vsphere.session import Session
 from providers.vsphere.tasks import TaskWaiter
 from providers.vsphere.watch import VMWatch
+
+if TYPE_CHECKING:
+    from providers.vsphere.events import EventRead
 
 
 class ExecutorMixin:
@@ -119,6 +121,8 @@ class VSphereProvider(ExecutorMixin):
         self, since: datetime, morefs: frozenset[str], names: frozenset[tuple[str, str]]
     ) -> EventRead:
         """The events that can explain drift of these VMs (providers/vsphere/events.py)."""
+        from providers.vsphere.events import read_events  # drift only: not every command's
+
         return read_events(self.session, since, morefs, names)
 
     def watch(self) -> VMWatch:
