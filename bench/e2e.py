@@ -24,13 +24,14 @@ validate - help ~ reading the configuration, inventory - help ~ reading vCenter 
 Prints; asserts nothing. Only runs the console script: no planner module is imported here.
 
 Run: .venv/bin/python bench/e2e.py [--sizes 1000 5000 10000] [--repeat 3] [--profile]
-(`make bench`). --profile then runs plan (warm) and inventory once more under cProfile at the
-largest size and prints where their time goes.
+(`make bench`). --profile then times plan's stages one by one in one process and runs plan
+(warm) and inventory once more under cProfile, at the largest size.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -158,6 +159,60 @@ def startup(repeat: int, env: dict[str, str], tmp: Path) -> None:
     print(f"  --help / import typer = {t_help / t_typer:.1f}x   (goal: within 2x)")
 
 
+# `vcplan plan`'s stages one after the other in one process, each timed (wall and CPU): what a
+# plan is made of, which the whole-process figures cannot split. No overlap here, on purpose.
+STAGES = """
+import gc, json, os, sys, time
+from pathlib import Path
+marks = [("start", time.perf_counter(), time.process_time())]
+def mark(name):
+    marks.append((name, time.perf_counter(), time.process_time()))
+import typer
+mark("import typer")
+from planner.cli.app import app
+mark("import the CLI")
+from providers.vsphere.provider import VSphereProvider
+mark("import pyVmomi and the provider")
+from planner.config import load_config
+from planner.config.endpoint import resolve_endpoint
+config = load_config(Path(sys.argv[1]))
+mark("read the configuration")
+endpoint = resolve_endpoint(None, None, False, config.vcenter, os.environ, None)
+provider = VSphereProvider(endpoint)
+mark("log in")
+inventory = provider.read_inventory()
+gc.freeze()
+mark("read vCenter")
+from planner.plan.diff import plan_changes
+plan = plan_changes(config, inventory, provider.display_url)
+mark("diff")
+from planner.report.plan import render_text
+with open(os.devnull, "w") as out:
+    out.write(render_text(plan))
+mark("render")
+provider.close()
+mark("log out")
+del plan, inventory, config
+gc.unfreeze()
+mark("free what the run built")
+json.dump(marks, sys.stderr)
+"""
+
+
+def stages(config: Path, env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        [str(PYTHON), "-c", STAGES, str(config)], env=env, capture_output=True, text=True
+    )
+    if proc.returncode:
+        print(f"  ! stages: {proc.stderr.strip()[-300:]}")
+        return
+    marks = json.loads(proc.stderr.strip().splitlines()[-1])
+    print("\n  plan's stages in one process, in order (seconds: wall / CPU):")
+    for (_, w0, c0), (name, w1, c1) in zip(marks, marks[1:], strict=False):
+        print(f"  {name:<34} {w1 - w0:6.2f} / {c1 - c0:5.2f}")
+    print(f"  {'total':<34} {marks[-1][1] - marks[0][1]:6.2f} / {marks[-1][2] - marks[0][2]:5.2f}")
+
+
 def profiled(name: str, cmd: list[str], env: dict[str, str], tmp: Path) -> None:
     """One more run of the command under cProfile; its 25 largest own times."""
     import pstats
@@ -212,6 +267,7 @@ def measure_size(
                 runs[name].append(run(cmd, env, tmp / f"{name}.out"))
         client.close()
         if profile:
+            stages(config, env)
             for name in ("plan", "inventory"):
                 profiled(name, commands[name], env, tmp)
     finally:
