@@ -238,6 +238,10 @@ class Executor:
         p = self.provider
         if step.kind is StepKind.FOLDER:
             return p.create_folder(step.datacenter, step.name)
+        if step.kind is StepKind.TAG_CATEGORY:
+            return p.create_tag_category(
+                next(c for c in self.plan.tag_categories if c.name == step.name)
+            )
         change = self.changes[step.address]
         # the plan's workspace is the marker to write, whatever `after` carries
         after: Mapping[str, Any] = {**(change.after or {}), "workspace": self.plan.workspace}
@@ -269,6 +273,8 @@ class Executor:
             return p.restart(moref, restart_timeout(change))
         if step.kind is StepKind.RECONFIGURE:
             return p.reconfigure(moref, after, names)
+        if step.kind is StepKind.TAGS:
+            return p.set_tags(moref, after, names)
         if step.kind is StepKind.POWER:
             assert step.power is not None
             return p.set_power(moref, step.power, shutdown_timeout(change))

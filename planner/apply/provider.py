@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from planner.model import Inventory, LiveVM, Power
+from planner.model.plan import TagCategoryChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,16 @@ class Provider(Protocol):
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
         """Bring the attributes named in `changed` (CPUs, cores, memory, annotation, disks, NICs,
         custom attributes) to their values in `after`."""
+        ...
+
+    def create_tag_category(self, change: TagCategoryChange) -> Handle:
+        """Create a declared tag category when it is missing, and its missing tags; what exists
+        is success (docs/language.md#tag_category)."""
+        ...
+
+    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        """Make the VM's tags in each category `after["tags"]` names exactly those: detach the
+        others of the category first (a "single" category replaces), then attach."""
         ...
 
     def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle: ...

@@ -1,7 +1,8 @@
 """Plan -> step graph: what the executor does for each change, and in which order (docs/apply.md).
 
-Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, power
-state, markers; a delete is power off then delete; a restart is one restart step. Across VMs,
+Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, tags,
+power state, markers; the plan's tag categories are created before any VM's tags step; a
+delete is power off then delete; a restart is one restart step. Across VMs,
 `depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
 and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing:
 a power-cycled VM goes down only once everything it needs to come back is done, so dependencies
@@ -23,6 +24,7 @@ from planner.model.plan import Action, Plan, VMChange
 from planner.plan.restarts import default_max_unavailable, power_cycled
 
 DEFAULT_SHUTDOWN_TIMEOUT = 300
+TAG_CATEGORY_PREFIX = "tag_category/"  # a TAG_CATEGORY step's address: "tag_category/<name>"
 DEFAULT_RESTART_TIMEOUT = 600
 
 
@@ -103,6 +105,7 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
             Step(StepKind.MOVE, addr, converge=True),
             Step(StepKind.POWER_OFF, addr, converge=True),
             Step(StepKind.RECONFIGURE, addr, converge=True),
+            Step(StepKind.TAGS, addr, converge=True),
             Step(StepKind.POWER, addr, power=target, converge=True),
             Step(StepKind.MARKERS, addr, converge=True),
         ]
@@ -119,6 +122,8 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
         steps.append(Step(StepKind.POWER_OFF, addr))
     if StepKind.RECONFIGURE in kinds:
         steps.append(Step(StepKind.RECONFIGURE, addr))
+    if StepKind.TAGS in kinds:
+        steps.append(Step(StepKind.TAGS, addr))
     target = _power(after.get("power"))
     if StepKind.POWER in kinds and target is not None:
         steps.append(Step(StepKind.POWER, addr, power=target))
@@ -203,6 +208,15 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
         for step in chain:
             add(step, previous)
             previous = [step.id]
+
+    catalog = [
+        Step(StepKind.TAG_CATEGORY, f"{TAG_CATEGORY_PREFIX}{c.name}") for c in plan.tag_categories
+    ]
+    for step in catalog:
+        add(step)
+    for step_id, step in list(steps.items()):
+        if step.kind is StepKind.TAGS:
+            preds[step_id].update(c.id for c in catalog)
 
     dependents: dict[str, set[str]] = {}
     for addr, change in changes.items():

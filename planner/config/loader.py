@@ -26,12 +26,13 @@ from planner.config.evaluate import (
 )
 from planner.config.files import config_files, read_config_file
 from planner.config.syntax import Attribute, Block, Body, parse_body
+from planner.config.tag_blocks import check_vm_tags, read_tag_categories
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
 from planner.model import DesiredConfig, Pos, VCenterSettings
 from planner.model.diagnostics import Diagnostic, DiagnosticError
 
-TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "datacenter")
+TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "tag_category", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")
 
 
@@ -136,6 +137,8 @@ def _load(
     for block in blocks["datacenter"]:
         collect_datacenter(block, ctx, collected, diags)
     vms = check_across(collected.vms, diags)
+    categories = read_tag_categories(blocks["tag_category"], ctx, diags)
+    check_vm_tags(vms, categories, diags)
 
     if diags:
         raise DiagnosticError(_unique(diags))
@@ -146,6 +149,7 @@ def _load(
         containers=tuple(collected.containers.values()),
         vcenter=vcenter,
         config_hash=digest.hexdigest(),
+        tag_categories=categories,
     )
 
 

@@ -156,6 +156,41 @@ def extra_config(name: str, value: Any, pos: Pos) -> dict[str, str]:
     return result
 
 
+def tag_names(name: str, value: Any, pos: Pos) -> tuple[str, ...]:
+    """One tag name, or a list of distinct, non-empty ones (docs/language.md#tags)."""
+    items = sorted(value) if isinstance(value, frozenset) else value
+    names = items if isinstance(items, list) else [items]
+    found: list[str] = []
+    for item in names:
+        if isinstance(item, list | dict | frozenset | bool) or item is None:
+            raise EvalError(
+                f"{name} must be a tag name or a list of tag names (got {describe(value)})", pos
+            )
+        tag = to_string(item)
+        if not tag.strip():
+            raise EvalError(f"{name} has an empty tag name", pos)
+        if tag in found:
+            raise EvalError(f"{name} names tag {show(tag)} twice", pos)
+        found.append(tag)
+    return tuple(sorted(found))
+
+
+def tags(name: str, value: Any, pos: Pos) -> dict[str, tuple[str, ...]]:
+    """vSphere tags: category = tag, or category = [tags]; only these categories are managed."""
+    if not isinstance(value, dict):
+        raise EvalError(
+            f"{name} must be a map of category = tag or [tags] (got {describe(value)})",
+            pos,
+            'e.g. { env = "prod", team = ["web", "ops"] }',
+        )
+    out = {}
+    for category, item in value.items():
+        if not category.strip():
+            raise EvalError(f"{name} has an empty category name", pos)
+        out[category] = tag_names(f"{name}[{show(category)}]", item, pos)
+    return out
+
+
 def string_list(name: str, value: Any, pos: Pos) -> list[str]:
     items = sorted(value) if isinstance(value, frozenset) else value
     if not isinstance(items, list):
@@ -187,6 +222,7 @@ VM_SCHEMA = BlockSchema(
         "annotation": text,
         "attributes": string_map,
         "extra_config": extra_config,
+        "tags": tags,
         "depends_on": string_list,
         "shutdown_timeout": whole(0, 86_400),
     },

@@ -14,6 +14,7 @@ from typing import Any
 
 from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import Inventory, LiveVM, Power
+from planner.model.plan import TagCategoryChange
 from tests.builders import live_vm, planned
 
 
@@ -101,6 +102,12 @@ class FakeProvider:
 
     def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
         return self._op("reconfigure", moref, {k: after.get(k) for k in sorted(changed)})
+
+    def create_tag_category(self, change: TagCategoryChange) -> Handle:
+        return self._op("create_tag_category", f"tag_category/{change.name}", change.tags)
+
+    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        return self._op("set_tags", moref, after.get("tags"))
 
     def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
         return self._op("set_power", moref, power)
