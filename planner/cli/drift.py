@@ -174,7 +174,7 @@ def drift(
     if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
         raise error(f"cannot write {out}: directory {out.parent} does not exist")
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=config.uses_tags)
         keep_for_the_run()
         now = datetime.now(UTC)
         report = compute_drift(config, inventory, url=provider.display_url, created_at=_stamp(now))

@@ -79,7 +79,7 @@ def make_plan(
 
     config = load_config(directory, list(var or []), list(var_file or []))
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=config.uses_tags)
         keep_for_the_run()
         return plan_changes(
             config,

@@ -89,6 +89,7 @@ class Plan:
     config_hash: str = ""
     format_version: int = FORMAT_VERSION
     tag_categories: tuple[TagCategoryChange, ...] = ()  # run before any VM's tags step
+    tags_read: bool = False  # the fingerprints cover the VMs' tags: apply reads them too
 
     @property
     def summary(self) -> dict[str, int]:

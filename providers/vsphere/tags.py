@@ -147,7 +147,12 @@ class TagClient:
             "cardinality": cardinality,
             "associable_types": ["VirtualMachine"],
         }
-        return str(self._send("POST", "/tagging/category", json={"create_spec": spec})["value"])
+        return self.create_category_spec(spec)
+
+    def create_category_spec(self, spec: Mapping[str, Any]) -> str:
+        """A category from a full create_spec (name, description, cardinality, types)."""
+        answer = self._send("POST", "/tagging/category", json={"create_spec": dict(spec)})
+        return str(answer["value"])
 
     def create_tag(self, category_id: str, name: str) -> str:
         spec = {"name": name, "description": "created by vcplan", "category_id": category_id}
