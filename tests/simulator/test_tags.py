@@ -6,6 +6,7 @@ after every apply is empty. vCenter is read independently with the REST tagging 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,35 @@ def test_inventory_json_shows_each_vms_tags(make_vcsim, run_cli, tmp_path):
     result = run_cli("inventory", "--format", "json", env=sim.env())
     records = {r["name"]: r for r in json.loads(result.stdout)}
     assert records[VM]["tags"] == {"env": ["prod"]}
+
+
+def test_generate_writes_tags_and_their_categories_and_plan_proposes_no_tag_change(
+    make_vcsim, run_cli, tmp_path
+):
+    sim = make_vcsim(*SMALL)
+    _apply(
+        run_cli, sim, _config(tmp_path / "src", _vm(VM, '{ env = "prod", team = ["web", "ops"] }'))
+    )
+    out = tmp_path / "generated"
+    result = run_cli("generate", "--workspace", "tg", "--out", str(out), env=sim.env())
+    assert result.code == 0, result.output
+    text = "".join(p.read_text() for p in sorted(out.glob("*.hcl")))
+    assert 'env  = "prod"' in text and 'team = ["ops", "web"]' in text
+    assert 'tag_category "env"' in text and 'cardinality = "single"' in text
+    plan = run_cli("plan", str(out), "--format", "json", env=sim.env())
+    assert plan.code == 0, plan.output
+    doc = json.loads(plan.stdout)
+    assert doc["tag_categories"] == []
+    assert all(d["attribute"] != "tags" for c in doc["changes"] for d in c["diffs"])
+
+
+def test_the_plan_text_lists_the_tag_categories_it_creates_and_each_changed_category(
+    make_vcsim, run_cli, tmp_path
+):
+    sim = make_vcsim(*SMALL)
+    config = _config(tmp_path, _vm(VM, '{ env = "prod" }'))
+    result = run_cli("plan", str(config), env=sim.env())
+    assert '+ tag category "env" (single) will be created' in result.stdout
+    assert 'tags: "prod", "staging"' in result.stdout
+    assert re.search(r'tags\.env: +\[\] → \["prod"\]', result.stdout)
+    assert "2 tag categories to set up." in result.stdout
