@@ -77,12 +77,12 @@ class ApplyReport:
     def headline(self) -> str:
         counts = self.counts()
         parts = ", ".join(f"{counts[action]} {word}" for action, word in DONE_WORDS.items())
-        folders = counts["folders"]
-        if folders:
-            parts += f" ({folders} folder{'s' if folders != 1 else ''} created)"
-        categories = counts["tag_categories"]
+        folders, categories = counts["folders"], counts["tag_categories"]
+        extras = [f"{folders} folder{'s' if folders != 1 else ''} created"] if folders else []
         if categories:
-            parts += f" ({categories} tag categor{'ies' if categories != 1 else 'y'} set up)"
+            extras.append(f"{categories} tag categor{'ies' if categories != 1 else 'y'} set up")
+        if extras:
+            parts += f" ({', '.join(extras)})"
         failed, skipped = self.of(Outcome.FAILED), self.of(Outcome.SKIPPED)
         if failed or skipped:
             parts += f"; {len(failed)} failed, {len(skipped)} skipped"
