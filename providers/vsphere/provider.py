@@ -25,6 +25,7 @@ from providers.vsphere.session import Session
 from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tasks import TaskWaiter
 from providers.vsphere.watch import VMWatch
+from providers.vsphere.wire import collector_paused
 
 
 class ExecutorMixin:
@@ -133,8 +134,9 @@ class VSphereProvider(ExecutorMixin):
             categories = pool.submit(self.tag_ops.live_categories)
             inventory = read_inventory(self.session, self.endpoint.scope)
             live_categories = categories.result()
-        by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
-        vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
+        with collector_paused():  # as the page reader: no GC rescans of the inventory just read
+            by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
+            vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
         return replace(inventory, vms=vms, tag_categories=live_categories)
 
     @contextmanager
