@@ -178,7 +178,7 @@ def main() -> int:
     print(f"(t) medians of {opts.tag_rounds} rounds, each a fresh REST session:")
     print(f"    inventory read, no tags  : {costs['plain']:7.2f} s")
     print(
-        f"    inventory read with tags : {costs['tags']:7.2f} s  (+{share:.1%}; "
+        f"    inventory read with tags : {costs['tags']:7.2f} s  ({share:+.1%}; "
         f"goal: at most 15%  {verdict})"
     )
     print(f"    alone: catalog {costs['catalog']:.3f} s, every VM's tags {costs['attached']:.3f} s")
