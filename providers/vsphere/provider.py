@@ -6,7 +6,7 @@ It owns the session and the URL's scope, reads the inventory, and is the planner
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -40,20 +40,34 @@ class ExecutorMixin:
     def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
         return self._parts()[0].create_vm(datacenter, name, after)
 
-    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].relocate(moref, after, changed)
+    def relocate(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].relocate(moref, after, changed, live)
 
-    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].power_off(moref, shutdown_timeout)
+    def power_off(self, moref: str, shutdown_timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].power_off(moref, shutdown_timeout, live)
 
-    def restart(self, moref: str, timeout: float) -> Handle:
-        return self._parts()[0].restart(moref, timeout)
+    def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].restart(moref, timeout, live)
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].reconfigure(moref, after, changed)
+    def reconfigure(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].reconfigure(moref, after, changed, live)
 
-    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].set_power(moref, power, shutdown_timeout)
+    def set_power(
+        self, moref: str, power: Power, shutdown_timeout: float, live: LiveVM | None = None
+    ) -> Handle:
+        return self._parts()[0].set_power(moref, power, shutdown_timeout, live)
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
         return self._parts()[0].set_markers(moref, workspace, prevent_destroy)
@@ -71,6 +85,9 @@ class ExecutorMixin:
 
     def read_vm(self, moref: str) -> LiveVM | None:
         return self._parts()[0].read_vm(moref)
+
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        return self._parts()[0].read_vms(morefs)
 
     def relogin(self) -> None:
         self.session.relogin()
