@@ -2,8 +2,8 @@
 
 For the executor's unit tests: no vCenter, no pyVmomi. Each operation "runs" for `duration`
 seconds from its submission; `fail` names operations that end in a fault. Every read is recorded
-in `reads` (one tuple of morefs per read_vms or read_vm call); `changes_at_read` edits a VM
-behind the executor's back the moment it is read.
+in `reads` (one tuple of morefs per read_vms or read_vm call, at the time in `read_at`);
+`changes_at_read` edits a VM behind the executor's back the moment it is read, `gone` deletes it.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class FakeProvider:
     calls: list[Call] = field(default_factory=list)
     relogins: int = 0
     reads: list[tuple[str, ...]] = field(default_factory=list)
+    read_at: list[float] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)  # morefs of VMs deleted behind our back
     # moref -> the VM as someone else leaves it just before it is read (a change behind our back)
     changes_at_read: dict[str, LiveVM] = field(default_factory=dict)
 
@@ -155,17 +157,18 @@ class FakeProvider:
             self._cond.notify_all()
 
     def read_vm(self, moref: str) -> LiveVM | None:
-        with self._cond:
-            self.reads.append((moref,))
-        return self._current(moref)
+        return self.read_vms([moref])[moref]
 
     def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
         with self._cond:
             self.reads.append(tuple(morefs))
+            self.read_at.append(time.monotonic())
         return {moref: self._current(moref) for moref in morefs}
 
     def _current(self, moref: str) -> LiveVM | None:
         """`live`'s VM, else the one the builders planned `vm-<name>` against."""
+        if moref in self.gone:
+            return None
         if moref in self.changes_at_read:
             self.live[moref] = self.changes_at_read.pop(moref)
         if moref in self.live:
