@@ -30,6 +30,7 @@ from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
 from planner.model import DesiredConfig, Pos, VCenterSettings
 from planner.model.diagnostics import Diagnostic, DiagnosticError
+from planner.model.names import workspace_problem
 
 TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")
@@ -303,6 +304,10 @@ def _workspace(blocks: Sequence[Block], ctx: Context, diags: list[Diagnostic]) -
                         item.expr.pos,
                     )
                 )
+            continue
+        problem = workspace_problem(value)
+        if problem is not None:
+            diags.append(Diagnostic(problem, item.expr.pos))
             continue
         workspace = value
     if not found:
