@@ -42,7 +42,7 @@ from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.?)", re.DOTALL)
-_VALID_ESCAPES = r'\n \t \r \" \\ \uNNNN \UNNNNNNNN'
+_VALID_ESCAPES = r"\n \t \r \" \\ \uNNNN \UNNNNNNNN"
 
 
 def unescape(raw: str, pos: Pos | None = None) -> str:

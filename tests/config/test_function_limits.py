@@ -127,4 +127,6 @@ def test_a_function_result_past_the_string_limit_is_refused(tmp_path, expression
 def test_a_template_past_the_string_limit_is_refused(tmp_path):
     loop = f'"%{{ for i in range(1024) }}${{{KIB_10}}}%{{ endfor }}"'
     (diag,) = locals_errors(tmp_path, loop)
-    assert diag.startswith("main.hcl:5:7: error: this string: the result would be 10,485,760 characters")
+    assert diag.startswith(
+        "main.hcl:5:7: error: this string: the result would be 10,485,760 characters"
+    )
