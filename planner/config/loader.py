@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.config.check import Collected, check_across, collect_datacenter, quoted
+from planner.config.endpoint import url_problem
 from planner.config.evaluate import (
     AlreadyReported,
     Context,
@@ -374,6 +375,9 @@ def _vcenter(
                     "remove it and set VCPLAN_PASSWORD (or type it at the prompt)",
                 )
             )
+            continue
+        elif item.name == "url" and (problem := url_problem(value)) is not None:
+            diags.append(Diagnostic(problem.message, item.expr.pos, problem.hint))
             continue
         elif item.name == "ca_file" and not Path(value).is_absolute():
             value = str(directory / value)  # relative to the configuration, not the shell
