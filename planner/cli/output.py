@@ -32,7 +32,7 @@ class RunOutput:
 
     def planned(self, plan: Plan) -> None:
         """The plan's records: the log's first writes, before anything is changed, so a log that
-        cannot be written stops the apply here (docs/apply.md#the-log)."""
+        cannot be written stops the apply here (docs/apply.md#output-files)."""
         from planner.report.stream import plan_records
 
         if self.stream is not None:

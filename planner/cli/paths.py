@@ -1,5 +1,5 @@
 """Output files (--out, --log): checked before any work, so a typo in a path is a one-line error
-naming the path and the cause before vCenter is read or changed (docs/cli.md#output-files).
+naming the path and the cause before vCenter is read or changed (docs/apply.md#output-files).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _is_a_directory(path: Path, flag: str) -> DiagnosticError:
 class GuardedLog:
     """A log file whose write errors (a full disk, /dev/full) are kept, not raised: a log that
     fails in the middle of an apply must not stop the apply or lose its summary. The caller
-    asks `failure` when it matters (docs/apply.md#the-log)."""
+    asks `failure` when it matters (docs/apply.md#output-files)."""
 
     def __init__(self, stream: IO[str], path: Path, flag: str = "--log"):
         self.stream = stream

@@ -140,7 +140,7 @@ def test_log_writes_the_machine_stream(make_vcsim, run_cli, tmp_path):
 
 def test_a_log_that_cannot_be_written_stops_apply_before_any_change(make_vcsim, run_cli, tmp_path):
     # /dev/full opens but refuses every write: the plan's records are the log's first lines and
-    # are written before any step, so the apply stops there (docs/apply.md#the-log).
+    # are written before any step, so the apply stops there (docs/apply.md#output-files).
     sim = make_vcsim(*SMALL)
     config = _write(tmp_path / "cfg")
     before = _snapshot(sim)

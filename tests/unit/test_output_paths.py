@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (expected messages are clearer on one line)
-"""Output files (docs/cli.md#output-files): a --out or --log that cannot be written is one line
+"""Output files (docs/apply.md#output-files): a --out or --log that cannot be written is one line
 naming the path and the cause, exit 1, found before vCenter is even contacted; a log that fails
 in the middle of an apply keeps the summary and makes the exit code 1."""
 
