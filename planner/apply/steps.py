@@ -6,7 +6,8 @@ delete is power off then delete; a restart is one restart step. Across VMs,
 `depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
 and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing:
 a power-cycled VM goes down only once everything it needs to come back is done, so dependencies
-cycle first and a VM that is down never waits for another to go down.
+cycle first, dependents are not taken down for a dependency that comes back, and a VM that is
+down never waits for another to go down.
 Pure: no I/O. Must not import pyVmomi, rich or typer.
 """
 
@@ -231,8 +232,11 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
                 for step in chains[addr]:
                     if _is_up(step, change):
                         preds[step.id].add(chains[dep][-1].id)
-            if rolling and power_cycled(change) and power_cycled(dep_change):
-                continue  # one VM down at a time: the dependency cycles first (hoisted below)
+            if rolling and power_cycled(dep_change):
+                # the dependency cycles first (hoisted below) and comes back: its dependents need
+                # not go down before it, and making them would let a dependent down for good
+                # wait on a VM that waits on the dependency, a wait no bound can serve
+                continue
             my_downs = [s.id for s in chains[addr] if _is_down(s, change)]
             for step in chains[dep]:
                 if _is_down(step, dep_change):

@@ -112,10 +112,11 @@ def apply(
       vcplan apply . --auto-approve --json | jq -c 'select(.type == "step_end")'
     """
     from planner.cli.output import run_output
+    from planner.cli.paths import output_path
 
     if json_out and not auto_approve:
         raise error("--json needs --auto-approve: the stream has no place for a question")
-    with run_output(json_out, log) as output:
+    with run_output(json_out, output_path(log, "--log")) as output:
         return _apply(
             output,
             source,

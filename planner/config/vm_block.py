@@ -24,6 +24,7 @@ from planner.config.schema import (
     element_pos,
     label,
     quoted,
+    vm_name,
 )
 from planner.config.syntax import Attribute, Block, Literal, ObjectExpr, Template
 from planner.model import DesiredVM, Disk, Nic, Pos
@@ -62,6 +63,13 @@ class _Instance:
                 self.diags.append(exc.diagnostic)
         return None
 
+    def guarded_value(self, value: Any, what: str, checker: Checker, pos: Pos) -> None:
+        try:
+            checker(what, value, pos)
+        except EvalError as exc:
+            self.ok = False
+            self.diags.append(exc.diagnostic)
+
 
 def build_vm(
     block: Block,
@@ -77,6 +85,8 @@ def build_vm(
         return None
     vm = _Instance(ctx, diags, attr_pos={"name": block.labels[0].pos})
     _attributes(block, host, vm)
+    if not any(item.name == "name" for item in block.body.attributes):
+        vm.guarded_value(name, "the vm name", vm_name, block.labels[0].pos)
     for child in block.body.blocks:
         _nested_block(child, vm)
     _cores_divide_cpus(vm)

@@ -6,7 +6,7 @@ It owns the session and the URL's scope, reads the inventory, and is the planner
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -48,20 +48,34 @@ class ExecutorMixin:
     def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
         return self._parts()[0].create_vm(datacenter, name, after)
 
-    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].relocate(moref, after, changed)
+    def relocate(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].relocate(moref, after, changed, live)
 
-    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].power_off(moref, shutdown_timeout)
+    def power_off(self, moref: str, shutdown_timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].power_off(moref, shutdown_timeout, live)
 
-    def restart(self, moref: str, timeout: float) -> Handle:
-        return self._parts()[0].restart(moref, timeout)
+    def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].restart(moref, timeout, live)
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].reconfigure(moref, after, changed)
+    def reconfigure(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].reconfigure(moref, after, changed, live)
 
-    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].set_power(moref, power, shutdown_timeout)
+    def set_power(
+        self, moref: str, power: Power, shutdown_timeout: float, live: LiveVM | None = None
+    ) -> Handle:
+        return self._parts()[0].set_power(moref, power, shutdown_timeout, live)
 
     def create_tag_category(self, change: TagCategoryChange) -> Handle:
         return self.tag_ops.create_category(change)
@@ -90,6 +104,18 @@ class ExecutorMixin:
         if live is not None and self.reads_tags:
             live = replace(live, tags=self.tag_ops.tags_of([moref]).get(moref, {}))
         return live
+
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        """A wave of VMs now; with their tags (one bulk call) when this run reads tags."""
+        lives = self._parts()[0].read_vms(morefs)
+        if self.reads_tags:
+            found = [m for m, vm in lives.items() if vm is not None]
+            tags = self.tag_ops.tags_of(found) if found else {}
+            lives = {
+                m: replace(vm, tags=tags.get(m, {})) if vm is not None else None
+                for m, vm in lives.items()
+            }
+        return lives
 
     def relogin(self) -> None:
         self.session.relogin()
