@@ -3,7 +3,7 @@ the catalog of categories and tags read once and kept current as apply creates t
 tags read in bulk, and the per-VM writes (docs/language.md#tags).
 
 A run reads tags only when it needs them (a configuration with `tags` or `tag_category`,
-`inventory`, `generate`): see docs/performance.md#tags for what the read costs.
+`inventory`, `generate`): see docs/performance.md#tags-and-extra_config for what the read costs.
 """
 
 from __future__ import annotations
