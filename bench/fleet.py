@@ -46,7 +46,8 @@ def bench_extra_config(name: str) -> dict[str, str]:
 
 def decorate_fleet(sim: harness.Simulator) -> None:
     """Every VM gets two tags (attach-tag-to-multiple-objects, one call per tag) and two
-    extra_config keys (a ReconfigVM_Task each), as fleets carry them (docs/performance.md#tags)."""
+    extra_config keys (a ReconfigVM_Task each), as fleets carry them
+    (docs/performance.md#tags-and-extra_config)."""
     from pyVim.task import WaitForTask
     from pyVmomi import vim
 
