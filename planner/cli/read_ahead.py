@@ -109,9 +109,11 @@ def config_and_inventory(
             provider, inventory = ahead.result()
     if ahead.thread is None:
         with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-            yield config, provider, provider.read_inventory()
+            yield config, provider, provider.read_inventory(tags=config.uses_tags)
         return
     try:
+        if config.uses_tags:  # known only now: the tags are read after the pages
+            inventory = provider.add_tags(inventory)
         yield config, provider, inventory
     finally:
         provider.close()

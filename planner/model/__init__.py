@@ -3,8 +3,8 @@
 Imports nothing of ours outside this package, and nothing of pyVmomi, rich or typer.
 """
 
-from planner.model.config import Container, DesiredConfig, VCenterSettings
-from planner.model.inventory import ClusterInfo, HostInfo, Inventory, Scope
+from planner.model.config import Container, DesiredConfig, TagCategory, VCenterSettings
+from planner.model.inventory import ClusterInfo, HostInfo, Inventory, LiveTagCategory, Scope
 from planner.model.vm import (
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
@@ -32,12 +32,14 @@ __all__ = [
     "Disk",
     "HostInfo",
     "Inventory",
+    "LiveTagCategory",
     "LiveVM",
     "Nic",
     "Pos",
     "Power",
     "Scope",
     "StaticIPv4",
+    "TagCategory",
     "VCenterSettings",
     "WindowsIdentity",
 ]
