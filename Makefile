@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	    { apt-get update -q >/dev/null && apt-get install -y -q golang-go golang-github-vmware-govmomi-dev >/dev/null; }; }
 
 vcsim: $(VCSIM)
-$(VCSIM): tests/vcsim/main.go | /usr/share/gocode/src/github.com/vmware/govmomi/simulator
+$(VCSIM): $(wildcard tests/vcsim/*.go) | /usr/share/gocode/src/github.com/vmware/govmomi/simulator
 	mkdir -p build
 	cd tests/vcsim && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE=$(CURDIR)/build/gocache \
 	  go build -o $(CURDIR)/$(VCSIM) .

@@ -3,19 +3,18 @@ RetrievePropertiesEx pages, POSTed with the session cookie and read as bytes, no
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
 from pyVmomi import vim
 
 from providers.vsphere.inventory import VM_PROPERTIES, retrieve_options, view_filter_spec
-
-TOKEN = re.compile(rb"<token>([^<]+)</token>")
+from providers.vsphere.page_fetch import TokenScan
 
 
 def raw_fetch(si: Any) -> tuple[float, int]:
-    """(seconds, bytes) of every page, following ContinueRetrievePropertiesEx tokens."""
+    """(seconds, bytes) of every page, following ContinueRetrievePropertiesEx tokens: the
+    next page is asked for as soon as this one's bytes are in, as vcplan's fetcher asks."""
     content = si.RetrieveContent()
     stub = si._stub
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
@@ -37,10 +36,12 @@ def raw_fetch(si: Any) -> tuple[float, int]:
         data = conn.getresponse().read()
         stub.ReturnConnection(conn)
         total += len(data)
-        token = TOKEN.search(data[-4096:])
+        scan = TokenScan()  # before the objects (the WSDL's order) or after them
+        scan.feed(data)
+        token = scan.close()
         if not token:
             break
-        body = stub.SerializeRequest(collector, cont, [token.group(1).decode()])
+        body = stub.SerializeRequest(collector, cont, [token])
     elapsed = time.perf_counter() - start
     view.DestroyView()
     return elapsed, total

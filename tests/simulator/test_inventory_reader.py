@@ -107,3 +107,52 @@ def test_inventory_lists_the_names_references_are_checked_against(readonly_vcsim
     assert inv.datastores["DC1"] == frozenset({"LocalDS_0"})
     assert "" in inv.folders["DC0"]
     assert inv.resource_pools[("DC0", "DC0_C0")] == frozenset({""})
+
+
+@pytest.fixture(scope="module")
+def fleet_vcsim(make_module_vcsim):
+    """2 clusters × 12 VMs and a standalone host's 12: 36 VMs."""
+    return make_module_vcsim("-cluster", "2", "-host", "1", "-standalone-host", "1", "-vm", "12")
+
+
+def _tokens_seen(monkeypatch) -> list[str | None]:
+    """The page tokens the pipelined reader is handed, in order."""
+    import providers.vsphere.wire as wire
+
+    seen: list[str | None] = []
+    original = wire.pipelined_pages
+
+    def spy(*args):
+        for item in original(*args):
+            if not isinstance(item, bytes):
+                seen.append(item)
+            yield item
+
+    monkeypatch.setattr(wire, "pipelined_pages", spy)
+    return seen
+
+
+def test_a_paged_read_follows_every_token_to_the_last_page(fleet_vcsim, monkeypatch):
+    one_page = _read(fleet_vcsim, monkeypatch, None)  # maxObjects 1,000
+    monkeypatch.setattr("providers.vsphere.inventory.PAGE_SIZE", 10)
+    seen = _tokens_seen(monkeypatch)
+    paged = _read(fleet_vcsim, monkeypatch, None)
+    assert len(seen) == 4 and all(seen[:3]) and seen[3] is None  # 10 + 10 + 10 + 6
+    assert len(paged.vms) == 36
+    assert paged == one_page
+
+
+def test_pages_asked_one_at_a_time_read_the_same_inventory(fleet_vcsim, monkeypatch):
+    monkeypatch.setattr("providers.vsphere.inventory.PAGE_SIZE", 7)
+    pipelined = _read(fleet_vcsim, monkeypatch, None)
+    monkeypatch.setenv("VCPLAN_NO_PIPELINE", "1")
+    assert _read(fleet_vcsim, monkeypatch, None) == pipelined
+    assert _read(fleet_vcsim, monkeypatch, "pyvmomi") == pipelined
+
+
+def test_a_page_limit_below_max_objects_is_followed_too(make_vcsim, monkeypatch):
+    """vCenter's policy may cut a page below maxObjects; the tokens say so."""
+    sim = make_vcsim("-cluster", "1", "-host", "1", "-vm", "9", "-page-limit", "4")
+    seen = _tokens_seen(monkeypatch)
+    assert len(_read(sim, monkeypatch, None).vms) == 18  # 9 in the cluster, 9 on the host
+    assert len(seen) == 5 and seen[-1] is None

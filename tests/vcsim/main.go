@@ -14,7 +14,9 @@
 //   - guest customization events, and customization of clones;
 //   - the vSphere Automation REST API (govmomi's vapi/simulator) on the same listener, with
 //     logins checked and the tagging bulk actions vCenter has;
-//   - an endpoint that ends every session.
+//   - an endpoint that ends every session;
+//   - paged RetrievePropertiesEx (options.maxObjects, -page-limit), ContinueRetrievePropertiesEx
+//     and CancelRetrievePropertiesEx (paging.go).
 //
 // SOAP methods vcsim lacks or gets wrong are answered by "hook" objects registered in the
 // simulator's own registry: the request's _this is pointed at the hook, so the simulator still
@@ -126,6 +128,7 @@ type extension struct {
 	ignoreShutdown bool
 	internal       *simulator.Context // for calls no client made (events nobody caused)
 	vapi           http.Handler       // govmomi's vapi/simulator handler, for its REST sessions
+	pager          *pager             // paged RetrievePropertiesEx (paging.go)
 
 	mu          sync.Mutex
 	guests      map[types.ManagedObjectReference]*guestState
@@ -1257,6 +1260,9 @@ func (c *eventCollector) DestroyCollector(ctx *simulator.Context, req *types.Des
 
 // hooked says whether a method called on this object is answered by a hook.
 func (x *extension) hooked(method string, this types.ManagedObjectReference) bool {
+	if this.Type == "PropertyCollector" && pagedMethod(method) {
+		return true // also a collector the session created, which only the session's registry holds
+	}
 	if simulator.Map.Get(this) == nil {
 		return false // the simulator answers ManagedObjectNotFound
 	}
@@ -1734,6 +1740,7 @@ func main() {
 	key := flag.String("tls-key", "", "PEM server key")
 	delay := flag.Int("delay", 0, "milliseconds added to every SOAP call")
 	methodDelay := flag.String("method-delay", "", "per-method delays, e.g. PowerOnVM_Task=300,PowerOffVM_Task=300")
+	pageLimit := flag.Int("page-limit", 0, "PropertyCollector policy: at most this many objects a RetrievePropertiesEx page, whatever maxObjects asks (0: maxObjects alone; unset maxObjects: one page)")
 	flag.Parse()
 
 	model := simulator.VPX()
@@ -1777,6 +1784,7 @@ func main() {
 	x.rebootDelay = time.Duration(*rebootMs) * time.Millisecond
 	x.ignoreReboot = *ignoreReboot
 	x.ignoreShutdown = *hung
+	x.pager = newPager(*pageLimit)
 	describeEvents()
 	if err := x.tapEvents(); err != nil {
 		log.Fatal(err)
