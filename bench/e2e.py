@@ -18,6 +18,8 @@ plan and validate run three ways (docs/performance.md#parse-cache), each run in 
   cold       the cache directory emptied first: every file parsed, and its tree stored
   warm       the cache the cold run filled: the usual case, a configuration run again
 The cache directory is one of the benchmark's own (XDG_CACHE_HOME), never ~/.cache.
+plan (warm) and inventory also run with VCPLAN_NO_PIPELINE=1 ("serial": each VM page asked
+for after the last one is parsed), interleaved, for the A/B of docs/performance.md#pipelined-pages.
 
 vcplan has no per-stage timer of its own, so the split is by process: help ~ start-up,
 validate - help ~ reading the configuration, inventory - help ~ reading vCenter + JSON.
@@ -58,6 +60,7 @@ from tests.vcsim import harness  # noqa: E402
 VCPLAN = ROOT / ".venv" / "bin" / "vcplan"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 CACHE_RUNS = ("plan off", "plan cold", "validate off", "validate cold")
+PIPELINE_RUNS = ("plan serial", "inventory serial")
 VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socket\s*=\s*1\n)')
 
 
@@ -248,13 +251,14 @@ def measure_size(
         env["XDG_CACHE_HOME"] = str(cache_home)
         env.pop("VCPLAN_NO_CACHE", None)
         no_cache = {**env, "VCPLAN_NO_CACHE": "1"}
+        serial = {**env, "VCPLAN_NO_PIPELINE": "1"}
         commands = {
             "plan": [str(VCPLAN), "plan", str(config)],
             "inventory": [str(VCPLAN), "inventory", "--format", "json"],
             "validate": [str(VCPLAN), "validate", str(config)],
             "help": [str(VCPLAN), "--help"],
         }
-        runs: dict[str, list[Run]] = {name: [] for name in [*commands, *CACHE_RUNS]}
+        runs: dict[str, list[Run]] = {name: [] for name in [*commands, *CACHE_RUNS, *PIPELINE_RUNS]}
         nbytes = 0
         for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
             t_wire, nbytes = client.fetch()
@@ -265,6 +269,9 @@ def measure_size(
                 runs[f"{name} cold"].append(run(commands[name], env, tmp / f"{name}.out"))
             for name, cmd in commands.items():  # plan and validate: warm
                 runs[name].append(run(cmd, env, tmp / f"{name}.out"))
+                if f"{name} serial" in PIPELINE_RUNS:
+                    out = tmp / f"{name}.out"
+                    runs[f"{name} serial"].append(run(cmd, serial, out))
         client.close()
         if profile:
             stages(config, env)
@@ -322,6 +329,16 @@ def report(results: list[dict[str, Any]]) -> None:
             ratios = " / ".join(f"{r[k].seconds / r['wire']:.1f}x" for k in (f"{name} off", name))
             wire = f"; off / warm x wire {ratios}" if name == "plan" else ""
             print(f"{r['vms']:>6} {name:<8}: {cells}{wire}")
+    print()
+    print("pipelined pages: seconds (CPU) serial (VCPLAN_NO_PIPELINE=1) -> pipelined; x wire")
+    for r in results:
+        for name in ("plan", "inventory"):
+            a, b = r[f"{name} serial"], r[name]
+            print(
+                f"{r['vms']:>6} {name:<9}: {a.seconds:.2f} ({a.cpu_seconds:.2f}) -> "
+                f"{b.seconds:.2f} ({b.cpu_seconds:.2f}); "
+                f"{a.seconds / r['wire']:.1f}x -> {b.seconds / r['wire']:.1f}x"
+            )
     print()
     goals = {10000: ("plan", 2.0), 5000: ("inventory", 1.5)}
     for r in results:

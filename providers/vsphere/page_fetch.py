@@ -44,8 +44,9 @@ class TokenScan:
             first = _OBJECTS_OPEN.search(self._head)
             if first is None:
                 return
-            self._find(self._head[: first.start()])
-            self._head, chunk = None, self._head[first.start() :]
+            head = self._head
+            self._find(head[: first.start()])
+            self._head, chunk = None, head[first.start() :]
         self._tail = self._tail[-READ_CHUNK:] + chunk
 
     def close(self) -> str | None:

@@ -364,3 +364,96 @@ def test_method_delay_slows_the_methods_we_added(make_vcsim, connect_si):
         started = time.monotonic()
         call()
         assert time.monotonic() - started >= 0.3
+
+
+# --- paged retrieval (docs/simulator.md#paged-retrieval) ---------------------------------------
+
+
+def _vm_names_spec(si: Any) -> Any:
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    pc = vmodl.query.PropertyCollector
+    return pc.FilterSpec(
+        objectSet=[
+            pc.ObjectSpec(
+                obj=view,
+                skip=True,
+                selectSet=[pc.TraversalSpec(type=vim.view.ContainerView, path="view")],
+            )
+        ],
+        propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+    )
+
+
+def _pages(collector: Any, spec: Any, max_objects: int | None) -> list[list[str]]:
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=max_objects)
+    result = collector.RetrievePropertiesEx([spec], options)
+    pages = []
+    while result is not None:
+        pages.append([o.propSet[0].val for o in result.objects])
+        result = collector.ContinueRetrievePropertiesEx(result.token) if result.token else None
+    return pages
+
+
+@pytest.fixture(scope="module")
+def ten_vms(make_module_vcsim):
+    return make_module_vcsim("-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "10")
+
+
+def test_retrieve_properties_pages_by_max_objects_and_the_last_page_has_no_token(
+    ten_vms, connect_si
+):
+    si = connect_si(ten_vms)
+    collector = si.RetrieveContent().propertyCollector
+    spec = _vm_names_spec(si)
+    pages = _pages(collector, spec, 4)
+    assert [len(p) for p in pages] == [4, 4, 2]
+    assert sum(pages, []) == _pages(collector, spec, None)[0]  # unset: one page, same order
+
+
+def test_a_page_token_is_good_for_one_call(ten_vms, connect_si):
+    si = connect_si(ten_vms)
+    collector = si.RetrieveContent().propertyCollector
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=3)
+    token = collector.RetrievePropertiesEx([_vm_names_spec(si)], options).token
+    collector.ContinueRetrievePropertiesEx(token)
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        collector.ContinueRetrievePropertiesEx(token)
+
+
+def test_a_cancelled_retrieval_cannot_be_continued(ten_vms, connect_si):
+    si = connect_si(ten_vms)
+    collector = si.RetrieveContent().propertyCollector
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=3)
+    token = collector.RetrievePropertiesEx([_vm_names_spec(si)], options).token
+    collector.CancelRetrievePropertiesEx(token)
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        collector.ContinueRetrievePropertiesEx(token)
+
+
+def test_a_token_belongs_to_the_session_that_got_it(ten_vms, connect_si):
+    first, second = connect_si(ten_vms), connect_si(ten_vms)
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=3)
+    token = (
+        first.RetrieveContent()
+        .propertyCollector.RetrievePropertiesEx([_vm_names_spec(first)], options)
+        .token
+    )
+    with pytest.raises(vmodl.fault.InvalidArgument):
+        second.RetrieveContent().propertyCollector.ContinueRetrievePropertiesEx(token)
+
+
+def test_a_collector_the_session_created_pages_too(ten_vms, connect_si):
+    si = connect_si(ten_vms)
+    own = si.RetrieveContent().propertyCollector.CreatePropertyCollector()
+    assert [len(p) for p in _pages(own, _vm_names_spec(si), 6)] == [6, 4]
+
+
+def test_the_page_limit_cuts_pages_below_max_objects(make_vcsim, connect_si):
+    sim = make_vcsim(
+        "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "5", "-page-limit", "2"
+    )
+    si = connect_si(sim)
+    collector, spec = si.RetrieveContent().propertyCollector, _vm_names_spec(si)
+    assert [len(p) for p in _pages(collector, spec, None)] == [2, 2, 1]
+    assert [len(p) for p in _pages(collector, spec, 4)] == [2, 2, 1]
