@@ -24,6 +24,7 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from planner.model import (
+    INSTANCE_MARKER,
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
     WORKSPACE_MARKER,
@@ -60,7 +61,7 @@ VM_PROPERTIES = [
     "config.instanceUuid",
     "guest.toolsRunningStatus",
     "customValue",
-    "config.extraConfig",  # the extra_config attribute, and the markers on a standalone ESXi host
+    "config.extraConfig",  # extra_config, and the markers on ESXi or from a create spec
 ]
 ESX_EXTRA_PROPERTIES: list[str] = []  # every path vcplan reads is in VM_PROPERTIES now
 
@@ -299,16 +300,27 @@ def _extra_config(props: Mapping[str, Any]) -> dict[str, str]:
 
 def _markers(
     props: Mapping[str, Any], field_names: Mapping[int, str], extra: Mapping[str, str], esx: bool
-) -> dict:
-    """All custom attributes (or, on ESXi, vcplan.* extraConfig keys) by name."""
+) -> tuple[dict[str, str], bool]:
+    """All custom attributes by name, the markers among them, and whether the markers are still
+    to be written as custom attributes. On a standalone ESXi host the markers are the vcplan.*
+    extraConfig keys. On vCenter a VM created by vcplan also carries them in extraConfig from
+    its create spec, bound to its instance UUID (docs/language.md#ownership): they count while
+    the custom attributes are missing (an apply interrupted right after the create), and a
+    custom attribute, once written, wins."""
     values: dict[str, str] = {}
     for key, value in props.get("customValue") or []:
         name = field_names.get(key)
         if name is not None:
             values[name] = value
+    created = {k: v for k, v in extra.items() if k.startswith(MARKER_PREFIX)}
     if esx:
-        values.update({k: v for k, v in extra.items() if k.startswith(MARKER_PREFIX)})
-    return values
+        return {**values, **created}, False
+    uuid = props.get("config.instanceUuid") or ""
+    if not uuid or created.pop(INSTANCE_MARKER, None) != uuid:
+        return values, False  # none, or copied along with a VM cloned outside vcplan
+    created = {k: v for k, v in created.items() if k in (WORKSPACE_MARKER, PREVENT_DESTROY_MARKER)}
+    pending = WORKSPACE_MARKER in created and any(k not in values for k in created)
+    return {**created, **values}, pending
 
 
 def _live_vm(
@@ -326,7 +338,7 @@ def _live_vm(
     cluster, _standalone = topo.compute_of(host)
     disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
     extra = _extra_config(props)
-    custom = _markers(props, field_names, extra, esx)
+    custom, pending = _markers(props, field_names, extra, esx)
     return LiveVM(
         datacenter=topo.datacenter_of(host) or "",
         name=props.get("name", ""),
@@ -354,6 +366,7 @@ def _live_vm(
         workspace=custom.get(WORKSPACE_MARKER) or None,
         prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
         extra_config={k: v for k, v in extra.items() if not k.startswith(MARKER_PREFIX)},
+        markers_pending=pending,
     )
 
 
