@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 WORKSPACE_MARKER = "vcplan.workspace"
 PREVENT_DESTROY_MARKER = "vcplan.prevent_destroy"
 MARKER_PREFIX = "vcplan."
-# The create spec's copy of the markers is bound to the instance UUID the spec gives the VM, so a
-# copy of the VM made outside vcplan (a new instance UUID) is not owned (docs/language.md#ownership).
+# The create spec's copy of the markers is bound to the instance UUID the spec gives the VM, so
+# a copy of the VM made outside vcplan (a new instance UUID) is not owned
+# (docs/language.md#ownership).
 INSTANCE_MARKER = "vcplan.instance_uuid"
 
 

@@ -24,7 +24,6 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from planner.model import (
-    INSTANCE_MARKER,
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
     WORKSPACE_MARKER,
@@ -38,6 +37,7 @@ from planner.model import (
     Scope,
 )
 from planner.model.diagnostics import error
+from providers.vsphere.markers import read_markers
 from providers.vsphere.session import Session
 from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
 
@@ -298,31 +298,6 @@ def _extra_config(props: Mapping[str, Any]) -> dict[str, str]:
     return dict(props.get("config.extraConfig") or [])
 
 
-def _markers(
-    props: Mapping[str, Any], field_names: Mapping[int, str], extra: Mapping[str, str], esx: bool
-) -> tuple[dict[str, str], bool]:
-    """All custom attributes by name, the markers among them, and whether the markers are still
-    to be written as custom attributes. On a standalone ESXi host the markers are the vcplan.*
-    extraConfig keys. On vCenter a VM created by vcplan also carries them in extraConfig from
-    its create spec, bound to its instance UUID (docs/language.md#ownership): they count while
-    the custom attributes are missing (an apply interrupted right after the create), and a
-    custom attribute, once written, wins."""
-    values: dict[str, str] = {}
-    for key, value in props.get("customValue") or []:
-        name = field_names.get(key)
-        if name is not None:
-            values[name] = value
-    created = {k: v for k, v in extra.items() if k.startswith(MARKER_PREFIX)}
-    if esx:
-        return {**values, **created}, False
-    uuid = props.get("config.instanceUuid") or ""
-    if not uuid or created.pop(INSTANCE_MARKER, None) != uuid:
-        return values, False  # none, or copied along with a VM cloned outside vcplan
-    created = {k: v for k, v in created.items() if k in (WORKSPACE_MARKER, PREVENT_DESTROY_MARKER)}
-    pending = WORKSPACE_MARKER in created and any(k not in values for k in created)
-    return {**created, **values}, pending
-
-
 def _live_vm(
     moid: str,
     props: Mapping[str, Any],
@@ -338,7 +313,7 @@ def _live_vm(
     cluster, _standalone = topo.compute_of(host)
     disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
     extra = _extra_config(props)
-    custom, pending = _markers(props, field_names, extra, esx)
+    custom, pending = read_markers(props, field_names, extra, esx)
     return LiveVM(
         datacenter=topo.datacenter_of(host) or "",
         name=props.get("name", ""),

@@ -4,7 +4,7 @@ the create spec wrote in extraConfig, bound to the VM's instance UUID."""
 from __future__ import annotations
 
 from planner.model import INSTANCE_MARKER, PREVENT_DESTROY_MARKER, WORKSPACE_MARKER
-from providers.vsphere.inventory import _markers
+from providers.vsphere.markers import read_markers
 
 FIELDS = {1: WORKSPACE_MARKER, 2: PREVENT_DESTROY_MARKER, 3: "owner"}
 UUID = "5012a3b4-0000-4000-8000-000000000001"
@@ -13,7 +13,7 @@ CREATED = {WORKSPACE_MARKER: "prod", PREVENT_DESTROY_MARKER: "true", INSTANCE_MA
 
 def read(custom=(), extra=None, uuid=UUID, esx=False):
     props = {"customValue": list(custom), "config.instanceUuid": uuid}
-    return _markers(props, FIELDS, extra or {}, esx)
+    return read_markers(props, FIELDS, extra or {}, esx)
 
 
 def test_the_custom_attributes_alone_mark_a_vm():

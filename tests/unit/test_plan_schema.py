@@ -134,3 +134,9 @@ def test_an_edited_plan_cannot_point_the_domain_join_at_another_secret(tmp_path,
         d["changes"][0]["after"]["customize"] = {"hostname": "app", "windows": windows}
 
     assert "changes[0].after.customize" in refusal(edited(tmp_path, edit))
+
+
+def test_password_in_a_plan_files_url_is_refused_and_not_echoed(tmp_path):
+    path = edited(tmp_path, lambda doc: doc.update(url="vpx://admin:Hunter2-pw@vc"))
+    message = refusal(path)
+    assert "url: holds a password" in message and "Hunter2" not in message
