@@ -15,7 +15,7 @@ from tests.support.fuzz import EXAMPLES, check_output, configurations, fuzz_sett
 from tests.support.inprocess import run_inprocess
 
 
-@fuzz_settings(max_examples=80)
+@fuzz_settings(max_examples=60)
 @given(configurations())
 def test_validate_of_a_generated_configuration_fails_cleanly_or_passes(text):
     with tempfile.TemporaryDirectory() as directory:
@@ -23,7 +23,7 @@ def test_validate_of_a_generated_configuration_fails_cleanly_or_passes(text):
         check_output(run_inprocess("validate", directory))
 
 
-@fuzz_settings(max_examples=80)
+@fuzz_settings(max_examples=40)
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_validate_of_a_mutated_example_fails_cleanly_or_passes(example, data):
     with tempfile.TemporaryDirectory() as directory:

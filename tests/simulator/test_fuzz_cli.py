@@ -83,7 +83,7 @@ def _run_checked(sim: harness.Simulator, directory: Path, *args: str) -> CliResu
     return result
 
 
-@fuzz_settings(max_examples=25)
+@fuzz_settings(max_examples=16)
 @given(configurations(), st.sampled_from(["plan", "apply"]))
 def test_plan_and_apply_of_a_generated_configuration_keep_every_promise(sim, text, command):
     with tempfile.TemporaryDirectory() as directory:
@@ -93,7 +93,7 @@ def test_plan_and_apply_of_a_generated_configuration_keep_every_promise(sim, tex
         _run_checked(sim, work, command, str(work), *extra)
 
 
-@fuzz_settings(max_examples=15)
+@fuzz_settings(max_examples=10)
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_plan_of_a_mutated_example_keeps_every_promise(sim, example, data):
     with tempfile.TemporaryDirectory() as directory:
@@ -136,7 +136,7 @@ def saved(certs) -> Iterator[SavedPlan]:
     target.sim.stop()
 
 
-@fuzz_settings(max_examples=40)
+@fuzz_settings(max_examples=25)
 @given(st.data())
 def test_apply_of_an_edited_saved_plan_keeps_every_promise(saved, data):
     with tempfile.TemporaryDirectory() as directory:
