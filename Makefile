@@ -48,7 +48,8 @@ unit: install
 test: install vcsim chromium lint
 	$(BIN)/pytest -q -n 2
 
-# Starts a simulator in the background (https with a CA made here), then shows vcplan at work.
+# Starts a simulator in the background (https with a CA made here), then shows vcplan at work:
+# the quickstart, then examples/cloud-init (customized, tagged clones with cloud-init data).
 demo: install vcsim
 	$(BIN)/python -m tests.vcsim.harness start --dir $(DEMO_DIR)
 	@source $(DEMO_DIR)/env.sh && set -x && \
@@ -56,7 +57,13 @@ demo: install vcsim
 	  $(BIN)/vcplan validate examples/quickstart && \
 	  $(BIN)/vcplan plan examples/quickstart && \
 	  $(BIN)/vcplan apply examples/quickstart --auto-approve && \
-	  $(BIN)/vcplan plan examples/quickstart --detailed-exitcode
+	  $(BIN)/vcplan plan examples/quickstart --detailed-exitcode && \
+	  $(BIN)/vcplan validate examples/cloud-init && \
+	  $(BIN)/vcplan plan examples/cloud-init && \
+	  $(BIN)/vcplan apply examples/cloud-init --auto-approve && \
+	  $(BIN)/vcplan plan examples/cloud-init --detailed-exitcode && \
+	  $(BIN)/vcplan inventory --format json | $(BIN)/python -c 'import json, sys; \
+	    [print(v["name"], v["tags"]) for v in json.load(sys.stdin) if v["folder"] == "cloud-init"]'
 	@echo
 	@echo "The simulator keeps running. Use it:  source $(DEMO_DIR)/env.sh && .venv/bin/vcplan inventory"
 	@echo "Stop it:                               make demo-stop"

@@ -8,6 +8,8 @@ simulator's VMs run without VMware Tools, so each restart is a ResetVM_Task, del
 against ceil(200/k) x 0.3 s. Goal: ratio <= 1.15 for both. Prints; asserts nothing.
 
 Run: make bench-apply  (or .venv/bin/python bench/apply.py [--vms N] [--delay-ms MS])
+--profile: for each restart run, the provider calls' wall times and when each wave of steps
+started, was submitted and finished; then the last bound again under cProfile (all threads).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.apply.executor import Executor  # noqa: E402
+from bench.threads_profile import CallTimes, profiled  # noqa: E402
+from planner.apply.executor import Executor, StepEvent, StepStatus  # noqa: E402
 from planner.apply.steps import build_steps  # noqa: E402
 from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import LiveVM, Power  # noqa: E402
@@ -69,7 +72,36 @@ def restart_plan(vms: list[LiveVM]) -> Plan:
     return Plan(WORKSPACE, "vpx://bench", "", tuple(changes))
 
 
-def rolling_restarts(provider: VSphereProvider, bounds: list[int], delay: float) -> None:
+PROFILED_CALLS = ("read_vm", "read_vms", "restart", "set_power")
+
+
+def step_times(plan: Plan, events: list[StepEvent], calls: CallTimes, origin: float) -> str:
+    """Where a restart step's time goes, averaged over the steps (ms): from STARTED to the
+    provider's restart() call (the re-check's read), the restart() call itself (its power-state
+    read and ResetVM_Task), and from its return to the step's end (the task's completion
+    noticed). Also when the last step started (ms after the run began)."""
+    moref = {c.address: c.moref for c in plan.changes}
+    started = {moref[e.step.address]: e.at for e in events if e.status is StepStatus.STARTED}
+    ended = {moref[e.step.address]: e.at for e in events if e.status is StepStatus.APPLIED}
+    calls_at = {arg: (s, e) for s, e, arg in calls.spans.get("restart", [])}
+    parts: list[tuple[float, float, float]] = []
+    for vm, at in started.items():
+        if vm in calls_at and vm in ended:
+            call_start, call_end = calls_at[vm]
+            parts.append((call_start - at, call_end - call_start, ended[vm] - call_end))
+    if not parts:
+        return ""
+    mean = [1000 * sum(p[i] for p in parts) / len(parts) for i in range(3)]
+    last = 1000 * (max(started.values()) - origin)
+    return (
+        f"per step (ms): start->restart() {mean[0]:.1f}, restart() {mean[1]:.1f}, "
+        f"restart()->done {mean[2]:.1f}; last step started at {last:.0f} ms"
+    )
+
+
+def rolling_restarts(
+    provider: VSphereProvider, bounds: list[int], delay: float, profile: bool = False
+) -> None:
     """Every VM restarted, at most k down at once, the executor's parallelism no tighter."""
     vms = list(provider.read_inventory().vms)
     on = power_plan(vms, Power.ON)  # untimed: restarts need running VMs
@@ -80,13 +112,32 @@ def rolling_restarts(provider: VSphereProvider, bounds: list[int], delay: float)
     for k in bounds:
         plan = restart_plan(vms)
         graph = build_steps(plan, rolling=True)
+        events: list[StepEvent] = []
+        calls = CallTimes()
+        if profile:
+            calls.wrap(provider, *[c for c in PROFILED_CALLS if hasattr(provider, c)])
         start = time.perf_counter()
-        result = Executor(provider, plan, graph, max(k, 10), max_unavailable=k).run()
+        origin = time.time()
+        result = Executor(provider, plan, graph, max(k, 10), events.append, max_unavailable=k).run()
         elapsed = time.perf_counter() - start
         failed = [e for e in result.final if e.status.value != "applied"]
         ideal = math.ceil(len(vms) / k) * delay
         note = f"  ({len(failed)} steps not applied!)" if failed else ""
         print(f"{k:>11} {elapsed:>8.2f} {ideal:>7.2f} {elapsed / ideal:>6.2f}{note}")
+        if profile:
+            for name in calls.spans:
+                delattr(provider, name)  # back to the class's method
+            print(calls.report())
+            print(step_times(plan, events, calls, origin))
+    if profile and bounds:
+        k = bounds[-1]
+        plan = restart_plan(vms)
+        with profiled() as table:
+            Executor(
+                provider, plan, build_steps(plan, rolling=True), max(k, 10), max_unavailable=k
+            ).run()
+        print(f"\nmax-unavailable {k} under cProfile, all threads, by own time:")
+        print(table.getvalue())
 
 
 def main() -> None:
@@ -95,6 +146,7 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=int, default=300)
     parser.add_argument("--parallelism", type=int, nargs="*", default=[1, 10, 50])
     parser.add_argument("--max-unavailable", type=int, nargs="*", default=[1, 10, 50])
+    parser.add_argument("--profile", action="store_true", help="where the restart runs go")
     args = parser.parse_args()
     delay = args.delay_ms / 1000
     methods = ",".join(
@@ -113,7 +165,7 @@ def main() -> None:
         # Untimed warm-up: writes the ownership markers on every VM (a one-off on the first
         # apply) and powers all off, so each timed run measures power changes only.
         warm_up = power_plan(vms, Power.OFF)
-        Executor(provider, warm_up, build_steps(warm_up), max(args.parallelism)).run()
+        Executor(provider, warm_up, build_steps(warm_up), max(args.parallelism, default=50)).run()
         vms = list(provider.read_inventory().vms)
         target = Power.ON
         for p in args.parallelism:
@@ -127,7 +179,7 @@ def main() -> None:
             print(f"{p:>11} {elapsed:>8.2f} {ideal:>7.2f} {elapsed / ideal:>6.2f}{note}")
             vms = list(provider.read_inventory().vms)
             target = Power.ON if target is Power.OFF else Power.OFF
-        rolling_restarts(provider, args.max_unavailable, delay)
+        rolling_restarts(provider, args.max_unavailable, delay, args.profile)
         provider.close()
     finally:
         sim.stop()

@@ -1,10 +1,11 @@
 """Benchmark: `vcplan plan` on 5,000 VMs, split into read, evaluate, diff and render.
 
 The configuration declares every VM, as `vcplan generate` writes it for a fleet being adopted
-(cpus, memory, power, folder, resource pool, disks, NICs), with every 20th VM asking for one
-more CPU, so the plan has real updates beside the noops. Each stage runs in-process with the
-functions `vcplan plan` uses. Goal: diff and render each under 10% of the read. Prints; asserts
-nothing.
+(cpus, memory, power, folder, resource pool, disks, NICs, the VM's two tags and the tag_category
+blocks), plus the two extra_config keys every VM of the fleet carries (bench/fleet.py), with
+every 20th VM asking for one more CPU, so the plan has real updates beside the noops. Each
+stage runs in-process with the functions `vcplan plan` uses. Goal: diff and render each under
+10% of the read. Prints; asserts nothing.
 
 Run: make bench-plan  (or .venv/bin/python bench/plan.py [--vms-per-cluster N] [--profile])
 """
@@ -17,6 +18,7 @@ import dataclasses
 import gc
 import io
 import pstats
+import re
 import sys
 import tempfile
 import time
@@ -26,7 +28,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fleet import add_fleet_options, start_fleet  # noqa: E402
+from bench.fleet import (  # noqa: E402
+    add_fleet_options,
+    bench_extra_config,
+    decorate_fleet,
+    start_fleet,
+)
 from planner.config import load_config  # noqa: E402
 from planner.config.check import MAX_CPUS  # noqa: E402
 from planner.config.endpoint import resolve_endpoint  # noqa: E402
@@ -38,6 +45,23 @@ from planner.report.plan import render_text  # noqa: E402
 from providers.vsphere.provider import VSphereProvider  # noqa: E402
 
 WORKSPACE = "bench"
+VM_LINE = re.compile(r'^(\s*)vm "([^"]+)" \{\n', re.MULTILINE)
+
+
+def with_extra_config(text: str) -> str:
+    """Each generated vm block also declares the fleet's two extra_config keys (generate does
+    not write extra_config: a VM carries dozens of keys nobody means to manage)."""
+
+    def block(match: re.Match[str]) -> str:
+        indent = match.group(1) + "  "
+        pairs = "".join(
+            f'{indent}  "{k}" = "{v}"\n' for k, v in bench_extra_config(match.group(2)).items()
+        )
+        return f"{match.group(0)}{indent}extra_config = {{\n{pairs}{indent}}}\n"
+
+    return VM_LINE.sub(block, text)
+
+
 GOAL = 0.10  # diff and render, each as a share of the read
 
 
@@ -107,10 +131,11 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="vcplan-bench-"))
     sim = start_fleet(opts, tmp)
     try:
+        decorate_fleet(sim)
         endpoint = resolve_endpoint(None, None, False, None, sim.env(), None)
         provider = VSphereProvider(endpoint)
-        provider.read_inventory()  # warm-up: connection and server caches
-        t_read, inventory = timed(None, provider.read_inventory)
+        provider.read_inventory(tags=True)  # warm-up: connection and server caches
+        t_read, inventory = timed(None, lambda: provider.read_inventory(tags=True))
         url = provider.display_url
         provider.close()
     finally:
@@ -119,6 +144,7 @@ def main() -> int:
     config_dir = tmp / "config"
     config_dir.mkdir()
     files = generate_config(with_more_cpus(inventory, opts.update_every), WORKSPACE)
+    files = {name: with_extra_config(text) for name, text in files.items()}
     for name, text in files.items():
         (config_dir / name).write_text(text)
     size = sum(len(t) for t in files.values())

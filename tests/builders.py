@@ -147,6 +147,7 @@ def live_vm(**kw: Any) -> LiveVM:
         "workspace": "ws",
         "prevent_destroy": False,
         "extra_config": {"guestinfo.userdata": "a", "svga.present": "TRUE"},
+        "tags": {"env": ("dev",), "team": ("ops", "web")},
     }
     base.update(kw)
     return LiveVM(**base)

@@ -1,5 +1,7 @@
-# cloud-init through guestinfo: two VMs cloned from a template, each handed its own user data
-# and metadata in extra_config (VMware's cloud-init datasource reads guestinfo.* keys).
+# Provisioning as fleets do it: two VMs cloned from a template, each customized (hostname and a
+# static address), handed its own cloud-init user data and metadata in extra_config (VMware's
+# cloud-init datasource reads guestinfo.* keys), and tagged. The tag categories are declared
+# here, so apply creates them and their tags when vCenter lacks them.
 # Runs against the demo simulator (`make demo`), where DC0_C0_RP0_VM0 stands in for a template.
 
 vcplan {
@@ -13,7 +15,22 @@ variable "ssh_keys" {
 }
 
 locals {
-  apps = toset(["ci-app-1", "ci-app-2"])
+  apps = { # name => static address
+    "ci-app-1" = "10.0.1.11"
+    "ci-app-2" = "10.0.1.12"
+  }
+}
+
+tag_category "env" {
+  cardinality = "single"
+  description = "the environment a VM belongs to"
+  tags        = ["demo", "prod"]
+}
+
+tag_category "team" {
+  cardinality = "multiple"
+  description = "the teams that own a VM"
+  tags        = ["web", "ops"]
 }
 
 datacenter "DC0" {
@@ -25,6 +42,22 @@ datacenter "DC0" {
       cpus      = 1
       memory_mb = 512
       folder    = "cloud-init"
+
+      customize {
+        hostname    = each.key
+        domain      = "example.com"
+        dns_servers = ["10.0.0.2"]
+        network_interface {
+          ipv4_address = each.value
+          ipv4_prefix  = 24
+          ipv4_gateway = "10.0.1.1"
+        }
+      }
+
+      tags = {
+        env  = "demo"
+        team = ["web", "ops"]
+      }
 
       extra_config = {
         "guestinfo.metadata" = base64encode(yamlencode({

@@ -7,7 +7,8 @@ A failed step skips the rest of its VM's chain and every step of the VMs dependi
 a stop request (Ctrl-C) starts nothing new and waits for what is in flight. A second limit,
 `max_unavailable`, counts power-cycled VMs from the step that takes one down to the step that
 brings it back (the graph's windows); a VM that fails while down stops every further VM from
-being taken down, and after Ctrl-C the VMs already down are still brought back.
+being taken down, and after Ctrl-C the VMs already down are still brought back. The steps
+started at one moment (a wave) re-read their VMs in one provider call (`_wave_work`).
 Progress goes out through `on_event`; this module never imports rich, typer or pyVmomi.
 """
 
@@ -19,22 +20,16 @@ import graphlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.apply.guard import refusal
+from planner.apply.calls import call_auxiliary, call_step, check, reads_vm
 from planner.apply.interrupt import stop_on_signals
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
-from planner.apply.steps import (
-    Step,
-    StepGraph,
-    changed_attributes,
-    restart_timeout,
-    shutdown_timeout,
-    still_needed,
-)
+from planner.apply.steps import Step, StepGraph
+from planner.model import LiveVM
 from planner.model.attributes import StepKind
 from planner.model.plan import Plan, VMChange
 
@@ -152,6 +147,9 @@ class Executor:
                     except queue.Empty:
                         continue
                     self._handle(item, sorter, pool)
+                    with contextlib.suppress(queue.Empty):  # what finished together: one wave
+                        while True:
+                            self._handle(self._events.get_nowait(), sorter, pool)
             finally:
                 with self._watch_cond:
                     self._finished = True
@@ -173,6 +171,7 @@ class Executor:
     ) -> list[str]:
         """Resolve what needs no vCenter call (skips) at once, submit the rest up to the
         limit; repeat while resolving made more steps ready. Returns the steps still waiting."""
+        wave: list[Step] = []
         while True:
             ready = ready + list(sorter.get_ready())
             waiting: list[str] = []
@@ -189,9 +188,11 @@ class Executor:
                 else:
                     if step.id in self._window_start:
                         self._down.add(step.address)
-                    self._submit(step, pool, self._now())
+                    self._start(step, self._now())
+                    wave.append(step)
             ready = waiting
             if not resolved:
+                self._dispatch(wave, pool)
                 return ready
 
     def _may_start(self, step: Step) -> bool:
@@ -212,19 +213,58 @@ class Executor:
                 return f"after {'failed' if status is StepStatus.FAILED else 'skipped'} {pred}"
         return self._blocked.get(step.address)
 
-    def _submit(self, step: Step, pool: ThreadPoolExecutor, started: float) -> None:
+    def _start(self, step: Step, started: float) -> None:
+        """Count the step in flight (STARTED once, also when a retry submits it again)."""
         entry = self._inflight.get(step.id)
         if entry is None:
             entry = _InFlight(step, started, self._generation)
             self._inflight[step.id] = entry
             self._emit(StepEvent(step, StepStatus.STARTED, time.time()))
         entry.generation = self._generation
-        pool.submit(self._submit_work, step, entry.generation)
 
-    def _submit_work(self, step: Step, generation: int) -> None:
+    def _dispatch(self, wave: list[Step], pool: ThreadPoolExecutor) -> None:
+        """Hand the steps just started to the workers: those on existing VMs as one wave (one
+        read of all their VMs), the others (folders, creates) one by one."""
+        generation = self._generation
+        reading = [s for s in wave if reads_vm(s) and s.address in self.morefs]
+        for step in wave:
+            if not (reads_vm(step) and step.address in self.morefs):
+                pool.submit(self._submit_work, step, generation, None)
+        if reading:
+            pool.submit(self._wave_work, reading, generation, pool)
+
+    def _wave_work(self, wave: list[Step], generation: int, pool: ThreadPoolExecutor) -> None:
+        """In a worker thread: one read of every VM of the wave, then each step's call with its
+        VM (the first in this thread, the others in their own).
+
+        The guard's rule is that a VM is re-checked right before its step. The read is taken
+        after every step of the wave was counted in flight, so no step of the wave waits for a
+        slot after it; the only thing between a VM's read and its step's call is handing the
+        other steps of the wave to their threads. Nothing in that gap acts on this VM: each VM
+        has one chain of steps, so a wave holds at most one step per VM, and the other steps act
+        on other VMs (a step on VM B does not change VM A's fingerprint). The gap left for a
+        change behind our back is of the same kind as with a read per step (a read is never at
+        the same instant as the call), only a few threads' start longer."""
+        try:
+            lives = self.provider.read_vms([self.morefs[s.address] for s in wave])
+        except SessionExpired:
+            for step in wave:
+                self._events.put(("expired", step.id, generation))
+            return
+        except Exception as exc:  # the read failed: no step of the wave may run unchecked
+            message = f"re-reading the VMs failed: {type(exc).__name__}: {exc}"
+            for step in wave:
+                self._events.put(("refused", step.id, message))
+            return
+        live = [lives.get(self.morefs[s.address]) for s in wave]
+        for step, vm in zip(wave[1:], live[1:], strict=True):
+            pool.submit(self._submit_work, step, generation, vm)
+        self._submit_work(wave[0], generation, live[0])
+
+    def _submit_work(self, step: Step, generation: int, live: LiveVM | None) -> None:
         """In a worker thread: one provider call, reported to the main loop."""
         try:
-            handle = self._call(step)
+            handle = self._call(step, live)
         except SessionExpired:
             self._events.put(("expired", step.id, generation))
         except OperationRefused as exc:
@@ -234,50 +274,23 @@ class Executor:
         else:
             self._events.put(("submitted", step.id, handle))
 
-    def _call(self, step: Step) -> Handle:
+    def _call(self, step: Step, live: LiveVM | None) -> Handle:
+        """`live`: the step's VM as the wave's read found it (None for folders and creates)."""
         p = self.provider
-        if step.kind is StepKind.FOLDER:
-            return p.create_folder(step.datacenter, step.name)
+        if step.kind in (StepKind.FOLDER, StepKind.TAG_CATEGORY):
+            return call_auxiliary(p, step, self.plan)
         change = self.changes[step.address]
-        # the plan's workspace is the marker to write, whatever `after` carries
-        after: Mapping[str, Any] = {**(change.after or {}), "workspace": self.plan.workspace}
         if step.kind is StepKind.CREATE:
+            after = {**(change.after or {}), "workspace": self.plan.workspace}
             return p.create_vm(change.datacenter, change.name, after)
         moref = self.morefs.get(step.address)
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
-        names = frozenset(changed_attributes(change))
-        if not step.converge:  # a VM the plan found: its rules re-checked on the VM as it is now
-            first = step.address not in self._checked
-            why = refusal(change, p.read_vm(moref), self.plan.workspace, first)
-            if why is not None:
-                raise OperationRefused(why)
+        first = not step.converge and step.address not in self._checked
+        check(step, change, live, self.plan.workspace, first)
+        if not step.converge:
             self._checked.add(step.address)
-        if step.converge:
-            live = p.read_vm(moref)
-            if live is None:
-                raise OperationRefused(f"{step.address} ({moref}) no longer exists")
-            pending = still_needed(step, after, live)
-            if pending is None:
-                return Handle(outcome=Outcome(ok=True, note="unchanged"))
-            names = pending
-        if step.kind is StepKind.MOVE:
-            return p.relocate(moref, after, names)
-        if step.kind is StepKind.POWER_OFF:
-            return p.power_off(moref, shutdown_timeout(change))
-        if step.kind is StepKind.RESTART:
-            return p.restart(moref, restart_timeout(change))
-        if step.kind is StepKind.RECONFIGURE:
-            return p.reconfigure(moref, after, names)
-        if step.kind is StepKind.POWER:
-            assert step.power is not None
-            return p.set_power(moref, step.power, shutdown_timeout(change))
-        if step.kind is StepKind.MARKERS:
-            prevent = bool(after.get("prevent_destroy", False))
-            return p.set_markers(moref, self.plan.workspace, prevent)
-        if step.kind is StepKind.DELETE:
-            return p.destroy(moref)
-        raise AssertionError(step.kind)
+        return call_step(p, step, change, self.plan.workspace, moref, live)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -316,7 +329,8 @@ class Executor:
                 self._complete(step_id, None, Outcome(ok=False, error=message), sorter)
             else:
                 entry.retried = True
-                self._submit(entry.step, pool, entry.started)
+                self._start(entry.step, entry.started)
+                self._dispatch([entry.step], pool)
         elif kind == "wait_expired":
             _, generation = item
             if not self._renew_session(generation):

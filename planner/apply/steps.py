@@ -1,11 +1,13 @@
 """Plan -> step graph: what the executor does for each change, and in which order (docs/apply.md).
 
-Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, power
-state, markers; a delete is power off then delete; a restart is one restart step. Across VMs,
+Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, tags,
+power state, markers; the plan's tag categories are created before any VM's tags step; a
+delete is power off then delete; a restart is one restart step. Across VMs,
 `depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
 and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing:
 a power-cycled VM goes down only once everything it needs to come back is done, so dependencies
-cycle first and a VM that is down never waits for another to go down.
+cycle first, dependents are not taken down for a dependency that comes back, and a VM that is
+down never waits for another to go down.
 Pure: no I/O. Must not import pyVmomi, rich or typer.
 """
 
@@ -23,6 +25,7 @@ from planner.model.plan import Action, Plan, VMChange
 from planner.plan.restarts import default_max_unavailable, power_cycled
 
 DEFAULT_SHUTDOWN_TIMEOUT = 300
+TAG_CATEGORY_PREFIX = "tag_category/"  # a TAG_CATEGORY step's address: "tag_category/<name>"
 DEFAULT_RESTART_TIMEOUT = 600
 
 
@@ -103,6 +106,7 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
             Step(StepKind.MOVE, addr, converge=True),
             Step(StepKind.POWER_OFF, addr, converge=True),
             Step(StepKind.RECONFIGURE, addr, converge=True),
+            Step(StepKind.TAGS, addr, converge=True),
             Step(StepKind.POWER, addr, power=target, converge=True),
             Step(StepKind.MARKERS, addr, converge=True),
         ]
@@ -119,6 +123,8 @@ def vm_chain(change: VMChange, workspace: str | None = None) -> list[Step]:
         steps.append(Step(StepKind.POWER_OFF, addr))
     if StepKind.RECONFIGURE in kinds:
         steps.append(Step(StepKind.RECONFIGURE, addr))
+    if StepKind.TAGS in kinds:
+        steps.append(Step(StepKind.TAGS, addr))
     target = _power(after.get("power"))
     if StepKind.POWER in kinds and target is not None:
         steps.append(Step(StepKind.POWER, addr, power=target))
@@ -204,6 +210,15 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
             add(step, previous)
             previous = [step.id]
 
+    catalog = [
+        Step(StepKind.TAG_CATEGORY, f"{TAG_CATEGORY_PREFIX}{c.name}") for c in plan.tag_categories
+    ]
+    for step in catalog:
+        add(step)
+    for step_id, step in list(steps.items()):
+        if step.kind is StepKind.TAGS:
+            preds[step_id].update(c.id for c in catalog)
+
     dependents: dict[str, set[str]] = {}
     for addr, change in changes.items():
         for dep in change.depends_on:
@@ -217,8 +232,11 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
                 for step in chains[addr]:
                     if _is_up(step, change):
                         preds[step.id].add(chains[dep][-1].id)
-            if rolling and power_cycled(change) and power_cycled(dep_change):
-                continue  # one VM down at a time: the dependency cycles first (hoisted below)
+            if rolling and power_cycled(dep_change):
+                # the dependency cycles first (hoisted below) and comes back: its dependents need
+                # not go down before it, and making them would let a dependent down for good
+                # wait on a VM that waits on the dependency, a wait no bound can serve
+                continue
             my_downs = [s.id for s in chains[addr] if _is_down(s, change)]
             for step in chains[dep]:
                 if _is_down(step, dep_change):

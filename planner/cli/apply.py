@@ -112,10 +112,11 @@ def apply(
       vcplan apply . --auto-approve --json | jq -c 'select(.type == "step_end")'
     """
     from planner.cli.output import run_output
+    from planner.cli.paths import output_path
 
     if json_out and not auto_approve:
         raise error("--json needs --auto-approve: the stream has no place for a question")
-    with run_output(json_out, log) as output:
+    with run_output(json_out, output_path(log, "--log")) as output:
         return _apply(
             output,
             source,
@@ -182,7 +183,7 @@ def _apply(
         ) as provider,
         _locked(provider, workspace, purpose, force_unlock),
     ):
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=_uses_tags(saved, config))
         keep_for_the_run()
         if saved is not None:
             moved = stale_changes(saved, inventory)
@@ -243,6 +244,11 @@ def _sigterm_interrupts() -> Any:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _uses_tags(saved: Plan | None, config: Any) -> bool:
+    """Whether this apply reads tags: as the plan did, so the fingerprints compare alike."""
+    return saved.tags_read if saved is not None else bool(config.uses_tags)
 
 
 def _url_from_plan(plan_url: str | None) -> str | None:

@@ -91,8 +91,8 @@ def drift(
             "--format", "-f", metavar="FORMAT", help="text (default), json, markdown or html."
         ),
     ] = DriftFormat.TEXT,
-    out: Annotated[
-        Path | None,
+    out_file: Annotated[
+        str | None,
         typer.Option(
             "--out",
             "-o",
@@ -156,12 +156,14 @@ def drift(
       vcplan drift prod/ --watch --json | jq -c 'select(.kind == "drifted")'
     """
     from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.cli.paths import check_writable, output_path, write_file
     from planner.config import load_config
     from planner.drift.attribution import attribute_report, parse_since, wanted
     from planner.drift.findings import compute_drift
     from planner.model.diagnostics import error
     from planner.report.drift import RENDERERS, render_text, summary_line
 
+    out = output_path(out_file, "--out")
     window = parse_since(since)
     if json_out:  # the machine stream: the watch's transitions, one JSON object per line
         if not watch:
@@ -171,10 +173,10 @@ def drift(
     config = load_config(directory, list(var or []), list(var_file or []))
     if watch:
         return _watch(config, url, ca_file, insecure, output_format, window, webhook)
-    if out is not None and not out.parent.is_dir():  # say so before reading all of vCenter
-        raise error(f"cannot write {out}: directory {out.parent} does not exist")
+    if out is not None:  # say so before reading all of vCenter
+        check_writable(out, "--out")
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=config.uses_tags)
         keep_for_the_run()
         now = datetime.now(UTC)
         report = compute_drift(config, inventory, url=provider.display_url, created_at=_stamp(now))
@@ -194,9 +196,6 @@ def drift(
     if out is None:
         sys.stdout.write(text)
     else:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise error(f"cannot write {out}: {exc.strerror}") from None
+        write_file(out, "--out", text)
         print(f"{summary_line(report)} Report written to {out}.")
     return 2 if detailed_exitcode and report.has_drift else 0

@@ -90,7 +90,7 @@ def generate(
         raise error("--workspace must not be empty")
     _check_out_dir(out, force)
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=not provider.is_esx)
         display_url = provider.display_url
     files = generate_config(inventory, workspace, url=display_url)
     _write(out, files)

@@ -38,7 +38,9 @@ def inventory(
     from planner.report.inventory import inventory_record, inventory_table
 
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
-        inv = provider.read_inventory()
+        # tags only where they are shown: the table has no column for them
+        wants_tags = output_format is InventoryFormat.JSON and not provider.is_esx
+        inv = provider.read_inventory(tags=wants_tags)
     vms = list(inv.vms)
     if output_format is InventoryFormat.JSON:
         print(json.dumps([inventory_record(vm) for vm in vms], indent=2))

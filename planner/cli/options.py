@@ -103,7 +103,7 @@ ParallelismOpt = Annotated[
     ),
 ]
 LogOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--log",
         metavar="FILE",

@@ -9,8 +9,10 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from planner.cli.errors import print_diagnostics
+from planner.cli.paths import GuardedLog, open_append
 from planner.model.diagnostics import DiagnosticError
 from planner.model.plan import Plan
 
@@ -19,19 +21,25 @@ class RunOutput:
     """Opens the --log file, says what the plan is, runs the executor with the right sinks and
     reports; `stream` is None when neither --json nor --log asked for the machine stream."""
 
-    def __init__(self, json_mode: bool, log: IO[str] | None):
+    def __init__(self, json_mode: bool, log: GuardedLog | None):
         from planner.report.stream import JsonLines
 
-        streams = ([sys.stdout] if json_mode else []) + ([log] if log is not None else [])
+        streams: list[Any] = [sys.stdout] if json_mode else []
+        streams += [log] if log is not None else []
         self.json_mode = json_mode
+        self.log = log
         self.stream = JsonLines(*streams) if streams else None
 
     def planned(self, plan: Plan) -> None:
+        """The plan's records: the log's first writes, before anything is changed, so a log that
+        cannot be written stops the apply here (docs/apply.md#output-files)."""
         from planner.report.stream import plan_records
 
         if self.stream is not None:
             for record in plan_records(plan):
                 self.stream.write(record)
+        if self.log is not None and self.log.failure is not None:
+            raise self.log.error("nothing was changed")
 
     def errors(self, exc: DiagnosticError) -> None:
         from planner.report.stream import error_record
@@ -84,15 +92,22 @@ class RunOutput:
         if not self.json_mode:
             for line in report.lines():
                 print(line)
+        if self.log is not None and self.log.failure is not None:
+            print_diagnostics(self.log.error("the summary above is complete, the log is not"))
+            return 1
         return report.exit_code
 
 
 @contextlib.contextmanager
 def run_output(json_mode: bool, log: Path | None) -> Iterator[RunOutput]:
-    """The output of one apply; a configuration or connection error is also a stream object."""
+    """The output of one apply; a configuration or connection error is also a stream object.
+    The log is opened first, so a bad --log path fails before anything else is done."""
     with contextlib.ExitStack() as stack:
-        stream = stack.enter_context(log.open("a")) if log is not None else None
-        output = RunOutput(json_mode, stream)
+        guarded = None
+        if log is not None:
+            guarded = GuardedLog(open_append(log, "--log"), log)
+            stack.callback(guarded.close)
+        output = RunOutput(json_mode, guarded)
         try:
             yield output
         except DiagnosticError as exc:

@@ -79,7 +79,7 @@ def make_plan(
 
     config = load_config(directory, list(var or []), list(var_file or []))
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory()
+        inventory = provider.read_inventory(tags=config.uses_tags)
         keep_for_the_run()
         return plan_changes(
             config,
@@ -92,8 +92,8 @@ def make_plan(
 
 def plan(
     directory: DirArg = Path("."),
-    out: Annotated[
-        Path | None,
+    out_file: Annotated[
+        str | None,
         typer.Option(
             "--out",
             "-o",
@@ -130,7 +130,12 @@ def plan(
       vcplan plan . --json | jq -c 'select(.type == "planned_change")'
     """
     from planner.cli.output import run_output
-    from planner.plan.files import save_plan
+    from planner.cli.paths import check_writable, output_path, write_file
+    from planner.plan.files import plan_to_json
+
+    out = output_path(out_file, "--out")
+    if out is not None:  # a bad path is an error before vCenter is read
+        check_writable(out, "--out")
 
     def planned() -> Plan:
         return make_plan(
@@ -144,7 +149,7 @@ def plan(
     else:
         result = planned()
     if out is not None:
-        save_plan(result, out)
+        write_file(out, "--out", plan_to_json(result))
     if not json_out:
         print_plan(result, output_format)
     if out is not None:

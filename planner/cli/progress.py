@@ -22,8 +22,7 @@ from rich.progress import (
 from rich.text import Text
 
 from planner.apply.executor import StepEvent, StepStatus
-from planner.apply.steps import StepKind
-from planner.report.apply_story import Outcome, StoryTeller
+from planner.report.apply_story import AUXILIARY, Outcome, StoryTeller
 
 OUTCOME_STYLE = {Outcome.DONE: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
 
@@ -69,7 +68,7 @@ class LiveProgress:
         for line in lines:
             style = OUTCOME_STYLE[ended[0].outcome] if ended else "dim"
             self.progress.console.print(Text(line, style=style))
-        if step.kind is StepKind.FOLDER:
+        if step.kind in AUXILIARY:
             return
         task = self.tasks.get(step.address)
         if event.status is StepStatus.STARTED:

@@ -5,6 +5,7 @@ Tokens carry line and column, so every node keeps the `file:line:col` it came fr
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Any
@@ -40,15 +41,36 @@ from planner.model import Pos
 from planner.model.diagnostics import Diagnostic, DiagnosticError
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.?)", re.DOTALL)
+_VALID_ESCAPES = r"\n \t \r \" \\ \uNNNN \UNNNNNNNN"
 
 
-def unescape(raw: str) -> str:
+def unescape(raw: str, pos: Pos | None = None) -> str:
+    """A quoted string's escapes, as HCL defines them (docs/language.md#expressions). Any other
+    escape is an error at its own column, as in Terraform, rather than kept as written."""
+
     def sub(m: re.Match[str]) -> str:
         code = m.group(1)
-        if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return _ESCAPES.get(code, "\\" + code)
+        if code[:1] in ("u", "U") and len(code) > 1:
+            with contextlib.suppress(ValueError, OverflowError):
+                return chr(int(code[1:], 16))
+        elif code in _ESCAPES:
+            return _ESCAPES[code]
+        if pos is None:
+            return m.group(0)
+        before = raw[: m.start()]
+        line = pos.line + before.count("\n")
+        col = (pos.col + len(before)) if "\n" not in before else len(before) - before.rfind("\n")
+        shown = raw[m.start() : m.start() + {"u": 6, "U": 10}.get(code[:1], 2)]
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    f'invalid escape sequence "{shown}" in a string',
+                    Pos(pos.file, line, col),
+                    f"the escapes are {_VALID_ESCAPES}; write \\\\ for a backslash",
+                )
+            ]
+        )
 
     return _ESCAPE_RE.sub(sub, raw)
 
@@ -166,7 +188,8 @@ class Builder:
 
     def x_template_string(self, node: Tree) -> Expr:
         raw = str(node.children[0])[2:-2]
-        return Literal(self.pos(node), unescape(raw))
+        start = self.pos(node)
+        return Literal(start, unescape(raw, Pos(start.file, start.line, start.col + 2)))
 
     def template_parts(self, parts: list[Tree]) -> tuple[TemplatePart, ...]:
         # Flat parts first, then directives folded into TemplateIf / TemplateFor by a stack.
@@ -176,7 +199,7 @@ class Builder:
             if isinstance(child, Token):
                 text = str(child)
                 if child.type == "STRING_CHARS":
-                    flat.append(unescape(text))
+                    flat.append(unescape(text, self.pos(child)))
                 else:  # $${ or %%{ : a literal ${ / %{
                     flat.append(text[1:])
             elif child.data == "interpolation":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from planner.model import Scope, VCenterSettings
-from planner.model.diagnostics import error
+from planner.model.diagnostics import Diagnostic, DiagnosticError, error
 
 DEFAULT_PORT = 443
 DEFAULT_TIMEOUT_S = 60.0
@@ -49,22 +49,36 @@ class Endpoint:
         path = "/".join(
             p for p in (self.scope.datacenter, self.scope.cluster, self.scope.host) if p
         )
-        return f"{self.kind}://{self.host}{port}" + (f"/{path}" if path else "")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6
+        return f"{self.kind}://{host}{port}" + (f"/{path}" if path else "")
+
+
+URL_FORMS = (
+    "vpx://[user@]vcenter[:port][/datacenter[/cluster[/host]]], esx://host or https://host/sdk"
+)
 
 
 def parse_url(url: str) -> ParsedUrl:
     """Parse the three URL forms; a password in the URL is reported by the caller, not kept."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unbalanced [ or ] around an IPv6 address
+        raise _ipv6_error(url) from None
     scheme = parts.scheme.lower()
     if scheme not in ("vpx", "esx", "https"):
+        raise error(f"unsupported URL {_redact(url)!r}", hint=f"use {URL_FORMS}")
+    if parts.query or parts.fragment or url.strip().endswith(("?", "#")):
+        what = "a query (?...)" if parts.query or url.strip().endswith("?") else "a fragment (#...)"
         raise error(
-            f"unsupported URL {_redact(url)!r}",
-            hint="use vpx://vcenter[/datacenter[/cluster[/host]]], esx://host or https://host/sdk",
+            f"URL {_redact(url)!r} has {what}, which vcplan would ignore",
+            hint=f"remove it; the URL forms are {URL_FORMS}",
         )
     try:
         port = parts.port or DEFAULT_PORT
     except ValueError:
-        raise error(f"invalid port in URL {_redact(url)!r}") from None
+        if parts.netloc.rpartition("@")[2].count(":") > 1:  # an IPv6 address without brackets
+            raise _ipv6_error(url) from None
+        raise error(f"invalid port in URL {_redact(url)!r}", hint="a port is 1 to 65535") from None
     if not parts.hostname:
         raise error(f"URL {_redact(url)!r} names no host", hint="e.g. vpx://vc.example.com")
     segments = [unquote(s) for s in parts.path.split("/") if s]
@@ -92,14 +106,30 @@ def parse_url(url: str) -> ParsedUrl:
     )
 
 
+def _ipv6_error(url: str) -> DiagnosticError:
+    return error(
+        f"malformed URL {_redact(url)!r}: an IPv6 address goes inside [ and ]",
+        hint="e.g. vpx://[fe80::1]/DC1 or https://[2001:db8::5]:443/sdk",
+    )
+
+
 def _redact(url: str) -> str:
-    """The URL with any password replaced, so that even an error about it never shows it."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with any password replaced, so that even an error about it never shows it; works
+    on a URL too malformed to parse."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return parts._replace(netloc=f"{user}:***@{netloc}").geturl()
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{after}"
+
+
+def url_problem(url: str) -> Diagnostic | None:
+    """Why a URL cannot be used (for a check at the configuration's file:line:col), or None."""
+    try:
+        parse_url(url)
+    except DiagnosticError as exc:
+        return exc.diagnostics[0]
+    return None
 
 
 def _truthy(value: str | None) -> bool:
@@ -126,7 +156,11 @@ def resolve_endpoint(
             hint="pass --url vpx://vcenter, set VCPLAN_URL, or add vcenter { url = ... }",
         )
     source = "--url" if url else ("VCPLAN_URL" if env.get("VCPLAN_URL") else f"the config{where}")
-    parsed = parse_url(chosen)
+    try:
+        parsed = parse_url(chosen)
+    except DiagnosticError as exc:
+        first = exc.diagnostics[0]
+        raise error(f"{first.message} (from {source})", hint=first.hint) from None
     if parsed.has_password:
         raise error(
             f"a password is not accepted in the URL (from {source})",

@@ -19,6 +19,7 @@ from planner.config.functions_guest import (
     read_config_file,
     template_vars,
 )
+from planner.config.limits import check_size
 from planner.config.syntax import (
     Binary,
     Call,
@@ -241,7 +242,12 @@ def _splat(value: Any, steps: tuple[tuple[str, Any], ...], ctx: Context, pos: Po
 def _template(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> Any:
     if len(parts) == 1 and isinstance(parts[0], Expr):  # "${x}" keeps x's type, as in Terraform
         return _eval(parts[0], ctx)
-    return "".join(_render(parts, ctx, pos))
+    pieces = _render(parts, ctx, pos)
+    try:
+        check_size(sum(len(piece) for piece in pieces))
+    except ConversionError as exc:
+        raise EvalError(f"this string: {exc}", pos, exc.hint) from None
+    return "".join(pieces)
 
 
 def _render(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> list[str]:
@@ -389,7 +395,7 @@ def _call(expr: Call, ctx: Context) -> Any:
     try:
         return call_function(expr.name, args)
     except ConversionError as exc:
-        raise EvalError(f"{expr.name}(): {exc}", expr.pos) from None
+        raise EvalError(f"{expr.name}(): {exc}", expr.pos, exc.hint) from None
     except (RecursionError, OverflowError, ValueError, TypeError) as exc:
         raise EvalError(f"{expr.name}(): {exc}", expr.pos) from None
 

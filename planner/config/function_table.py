@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from planner.config.limits import check_size, check_text, text_size
 from planner.config.values import ConversionError, show, to_number
 
 
@@ -16,16 +17,19 @@ class Function:
     min_args: int
     max_args: int | None  # None: variadic
     signature: str
+    builds_text: bool = False  # joins its arguments' strings: their size is checked first
 
 
 FUNCTIONS: dict[str, Function] = {}
 
 
-def fn(signature: str, min_args: int, max_args: int | None = -1) -> Callable[..., Any]:
+def fn(
+    signature: str, min_args: int, max_args: int | None = -1, builds_text: bool = False
+) -> Callable[..., Any]:
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         name = signature.split("(")[0]
         FUNCTIONS[name] = Function(
-            impl, min_args, min_args if max_args == -1 else max_args, signature
+            impl, min_args, min_args if max_args == -1 else max_args, signature, builds_text
         )
         return impl
 
@@ -33,11 +37,16 @@ def fn(signature: str, min_args: int, max_args: int | None = -1) -> Callable[...
 
 
 def call_function(name: str, args: list[Any]) -> Any:
-    """Check the arity, then call; errors are ConversionError with a one-line message."""
+    """Check the arity, then call; errors are ConversionError with a one-line message. A string
+    result is bounded (docs/language.md#limits), and so are the inputs of a function that joins
+    them, before it builds anything."""
     fn = FUNCTIONS[name]
     if len(args) < fn.min_args or (fn.max_args is not None and len(args) > fn.max_args):
         raise ConversionError(f"wrong number of arguments ({len(args)}); usage: {fn.signature}")
-    return fn.impl(*args)
+    if fn.builds_text:
+        check_size(text_size(args))
+    result = fn.impl(*args)
+    return check_text(result) if isinstance(result, str) else result
 
 
 def whole(value: Any) -> int:

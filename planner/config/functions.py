@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from planner.config import functions_lists, functions_text
+from planner.config import functions_lists, functions_regex, functions_text
 from planner.config.function_table import FUNCTIONS, Function, call_function, fn
 from planner.config.values import (
     ConversionError,
@@ -23,7 +23,14 @@ from planner.config.values import (
 )
 
 # The string and collection functions register themselves in FUNCTIONS when imported.
-__all__ = ["FUNCTIONS", "Function", "call_function", "functions_lists", "functions_text"]
+__all__ = [
+    "FUNCTIONS",
+    "Function",
+    "call_function",
+    "functions_lists",
+    "functions_regex",
+    "functions_text",
+]
 
 
 # --- conversions ---
@@ -59,7 +66,7 @@ def _tomap(v: Any) -> dict[str, Any]:
     return to_map(v)
 
 
-@fn("jsonencode(value)", 1)
+@fn("jsonencode(value)", 1, builds_text=True)
 def _jsonencode(v: Any) -> str:
     def plain(x: Any) -> Any:
         if isinstance(x, frozenset):

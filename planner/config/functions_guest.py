@@ -68,7 +68,7 @@ for _name, _impl, _signature in (
     ("base64decode", _base64decode, "base64decode(string)"),
     ("yamlencode", _yamlencode, "yamlencode(value)"),
 ):
-    FUNCTIONS[_name] = Function(_impl, 1, 1, _signature)
+    FUNCTIONS[_name] = Function(_impl, 1, 1, _signature, builds_text=_name != "base64decode")
 
 
 def read_config_file(directory: Path | None, path: Any) -> tuple[str, str]:

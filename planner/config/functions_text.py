@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 from planner.config.function_table import fn, whole
+from planner.config.functions_regex import regex_replace
+from planner.config.limits import MAX_FORMAT_WIDTH, check_size
 from planner.config.values import ConversionError, show, to_bool, to_list, to_number, to_string
 
 _FORMAT_VERB = re.compile(r"%(?:\[(\d+)\])?([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
 
 
-@fn("format(spec, values...)", 1, None)
+@fn("format(spec, values...)", 1, None, builds_text=True)
 def _format(spec: Any, *values: Any) -> str:
     spec = to_string(spec)
     out: list[str] = []
@@ -22,6 +24,12 @@ def _format(spec: Any, *values: Any) -> str:
         out.append(spec[pos : m.start()])
         pos = m.end()
         explicit, flags, width, precision, verb = m.groups()
+        for what, number in (("width", width), ("precision", precision)):
+            if number is not None and (len(number) > 6 or int(number) > MAX_FORMAT_WIDTH):
+                raise ConversionError(
+                    f"the {what} in {m.group(0)[:24]!r} is larger than {MAX_FORMAT_WIDTH}",
+                    f"give a {what} of at most {MAX_FORMAT_WIDTH}",
+                )
         if verb == "%":
             out.append("%")
             continue
@@ -68,7 +76,7 @@ def _format_one(value: Any, flags: str, width: str | None, precision: str | None
     return text
 
 
-@fn("formatlist(spec, lists...)", 1, None)
+@fn("formatlist(spec, lists...)", 1, None, builds_text=True)
 def _formatlist(spec: Any, *lists: Any) -> list[str]:
     lengths = {len(to_list(v)) for v in lists if isinstance(v, list | frozenset)}
     if len(lengths) > 1:
@@ -126,7 +134,7 @@ def _endswith(s: Any, suffix: Any) -> bool:
     return to_string(s).endswith(to_string(suffix))
 
 
-@fn("join(separator, list)", 2)
+@fn("join(separator, list)", 2, builds_text=True)
 def _join(sep: Any, items: Any) -> str:
     return to_string(sep).join(to_string(i) for i in to_list(items))
 
@@ -143,10 +151,9 @@ def _split(sep: Any, s: Any) -> list[str]:
 def _replace(s: Any, old: Any, new: Any) -> str:
     s, old, new = to_string(s), to_string(old), to_string(new)
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        try:
-            return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), s)
-        except re.error as exc:
-            raise ConversionError(f"invalid regular expression: {exc}") from None
+        return regex_replace(s, old[1:-1], new)
+    occurrences = s.count(old) if old else len(s) + 1
+    check_size(len(s) + occurrences * (len(new) - len(old)))
     return s.replace(old, new)
 
 
@@ -162,16 +169,3 @@ def _substr(s: Any, offset: Any, length: Any) -> str:
 @fn("strrev(string)", 1)
 def _strrev(s: Any) -> str:
     return to_string(s)[::-1]
-
-
-@fn("regex(pattern, string)", 2)
-def _regex(pattern: Any, s: Any) -> Any:
-    try:
-        m = re.search(to_string(pattern), to_string(s))
-    except re.error as exc:
-        raise ConversionError(f"invalid regular expression: {exc}") from None
-    if m is None:
-        raise ConversionError("the pattern did not match")
-    if m.groupdict():
-        return dict(m.groupdict())
-    return list(m.groups()) if m.groups() else m.group(0)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.config.check import Collected, check_across, collect_datacenter, quoted
+from planner.config.endpoint import url_problem
 from planner.config.evaluate import (
     AlreadyReported,
     Context,
@@ -26,12 +27,14 @@ from planner.config.evaluate import (
 )
 from planner.config.files import config_files, read_config_file
 from planner.config.syntax import Attribute, Block, Body, parse_body
+from planner.config.tag_blocks import check_vm_tags, read_tag_categories
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
 from planner.model import DesiredConfig, Pos, VCenterSettings
 from planner.model.diagnostics import Diagnostic, DiagnosticError
+from planner.model.names import workspace_problem
 
-TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "datacenter")
+TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "tag_category", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")
 
 
@@ -136,6 +139,8 @@ def _load(
     for block in blocks["datacenter"]:
         collect_datacenter(block, ctx, collected, diags)
     vms = check_across(collected.vms, diags)
+    categories = read_tag_categories(blocks["tag_category"], ctx, diags)
+    check_vm_tags(vms, categories, diags)
 
     if diags:
         raise DiagnosticError(_unique(diags))
@@ -146,6 +151,7 @@ def _load(
         containers=tuple(collected.containers.values()),
         vcenter=vcenter,
         config_hash=digest.hexdigest(),
+        tag_categories=categories,
     )
 
 
@@ -304,6 +310,10 @@ def _workspace(blocks: Sequence[Block], ctx: Context, diags: list[Diagnostic]) -
                     )
                 )
             continue
+        problem = workspace_problem(value)
+        if problem is not None:
+            diags.append(Diagnostic(problem, item.expr.pos))
+            continue
         workspace = value
     if not found:
         diags.append(
@@ -369,6 +379,9 @@ def _vcenter(
                     "remove it and set VCPLAN_PASSWORD (or type it at the prompt)",
                 )
             )
+            continue
+        elif item.name == "url" and (problem := url_problem(value)) is not None:
+            diags.append(Diagnostic(problem.message, item.expr.pos, problem.hint))
             continue
         elif item.name == "ca_file" and not Path(value).is_absolute():
             value = str(directory / value)  # relative to the configuration, not the shell

@@ -16,6 +16,12 @@ from planner.config.values import ConversionError, describe, is_number, show, to
 from planner.model import MARKER_PREFIX, Pos, Power
 from planner.model.attributes import ignorable_names
 from planner.model.diagnostics import Diagnostic
+from planner.model.names import (
+    annotation_problem,
+    folder_problem,
+    resource_pool_problem,
+    vm_name_problem,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Attribute checkers: (value, pos) -> checked value, or an EvalError
@@ -88,18 +94,35 @@ def nonempty(name: str, value: Any, pos: Pos) -> str:
 
 
 def vm_name(name: str, value: Any, pos: Pos) -> str:
+    """What vCenter can hold as a VM's name (docs/language.md#vsphere-limits)."""
     result = nonempty(name, value, pos)
-    if len(result) > 80:
-        raise EvalError(f"{name} is longer than vCenter's 80 characters ({len(result)})", pos)
+    _refuse(vm_name_problem(result), pos)
     return result
 
 
-def path(name: str, value: Any, pos: Pos) -> str:
-    """Folder and resource pool paths: "prod/web", with no empty segment."""
-    result = text(name, value, pos).strip("/")
-    if any(not part.strip() for part in result.split("/")) and result:
-        raise EvalError(f"{name} has an empty path segment ({show(result)})", pos)
+def folder(name: str, value: Any, pos: Pos) -> str:
+    """A VM folder path, "prod/web", below the datacenter's VM folder."""
+    result = text(name, value, pos)
+    _refuse(folder_problem(result), pos)
+    return result.strip("/")
+
+
+def resource_pool(name: str, value: Any, pos: Pos) -> str:
+    """A resource pool path, "prod/web", below the cluster's or host's root pool."""
+    result = text(name, value, pos)
+    _refuse(resource_pool_problem(result), pos)
+    return result.strip("/")
+
+
+def annotation(name: str, value: Any, pos: Pos) -> str:
+    result = text(name, value, pos)
+    _refuse(annotation_problem(result), pos)
     return result
+
+
+def _refuse(problem: str | None, pos: Pos) -> None:
+    if problem is not None:
+        raise EvalError(problem, pos)
 
 
 def boolean(name: str, value: Any, pos: Pos) -> bool:
@@ -156,6 +179,41 @@ def extra_config(name: str, value: Any, pos: Pos) -> dict[str, str]:
     return result
 
 
+def tag_names(name: str, value: Any, pos: Pos) -> tuple[str, ...]:
+    """One tag name, or a list of distinct, non-empty ones (docs/language.md#tags)."""
+    items = sorted(value) if isinstance(value, frozenset) else value
+    names = items if isinstance(items, list) else [items]
+    found: list[str] = []
+    for item in names:
+        if isinstance(item, list | dict | frozenset | bool) or item is None:
+            raise EvalError(
+                f"{name} must be a tag name or a list of tag names (got {describe(value)})", pos
+            )
+        tag = to_string(item)
+        if not tag.strip():
+            raise EvalError(f"{name} has an empty tag name", pos)
+        if tag in found:
+            raise EvalError(f"{name} names tag {show(tag)} twice", pos)
+        found.append(tag)
+    return tuple(sorted(found))
+
+
+def tags(name: str, value: Any, pos: Pos) -> dict[str, tuple[str, ...]]:
+    """vSphere tags: category = tag, or category = [tags]; only these categories are managed."""
+    if not isinstance(value, dict):
+        raise EvalError(
+            f"{name} must be a map of category = tag or [tags] (got {describe(value)})",
+            pos,
+            'e.g. { env = "prod", team = ["web", "ops"] }',
+        )
+    out = {}
+    for category, item in value.items():
+        if not category.strip():
+            raise EvalError(f"{name} has an empty category name", pos)
+        out[category] = tag_names(f"{name}[{show(category)}]", item, pos)
+    return out
+
+
 def string_list(name: str, value: Any, pos: Pos) -> list[str]:
     items = sorted(value) if isinstance(value, frozenset) else value
     if not isinstance(items, list):
@@ -180,13 +238,14 @@ VM_SCHEMA = BlockSchema(
         "memory_mb": memory,
         "power": power,
         "host": nonempty,
-        "folder": path,
-        "resource_pool": path,
+        "folder": folder,
+        "resource_pool": resource_pool,
         "datastore": nonempty,
         "template": nonempty,
-        "annotation": text,
+        "annotation": annotation,
         "attributes": string_map,
         "extra_config": extra_config,
+        "tags": tags,
         "depends_on": string_list,
         "shutdown_timeout": whole(0, 86_400),
     },

@@ -11,7 +11,12 @@ from typing import Any
 
 
 class ConversionError(ValueError):
-    """A value has the wrong type; the message says what was expected and what came."""
+    """A value has the wrong type; the message says what was expected and what came, the hint
+    (when there is one) how to fix it."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 def is_number(value: Any) -> bool:

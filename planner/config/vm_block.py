@@ -24,8 +24,9 @@ from planner.config.schema import (
     element_pos,
     label,
     quoted,
+    vm_name,
 )
-from planner.config.syntax import Attribute, Block
+from planner.config.syntax import Attribute, Block, Literal, ObjectExpr, Template
 from planner.model import DesiredVM, Disk, Nic, Pos
 from planner.model.diagnostics import Diagnostic
 
@@ -62,6 +63,13 @@ class _Instance:
                 self.diags.append(exc.diagnostic)
         return None
 
+    def guarded_value(self, value: Any, what: str, checker: Checker, pos: Pos) -> None:
+        try:
+            checker(what, value, pos)
+        except EvalError as exc:
+            self.ok = False
+            self.diags.append(exc.diagnostic)
+
 
 def build_vm(
     block: Block,
@@ -77,6 +85,8 @@ def build_vm(
         return None
     vm = _Instance(ctx, diags, attr_pos={"name": block.labels[0].pos})
     _attributes(block, host, vm)
+    if not any(item.name == "name" for item in block.body.attributes):
+        vm.guarded_value(name, "the vm name", vm_name, block.labels[0].pos)
     for child in block.body.blocks:
         _nested_block(child, vm)
     _cores_divide_cpus(vm)
@@ -125,8 +135,18 @@ def _attributes(block: Block, host: str | None, vm: _Instance) -> None:
         if item.name == "depends_on":
             for i in range(len(value or ())):
                 vm.attr_pos[f"depends_on[{i}]"] = element_pos(item.expr, i)
+        if item.name == "tags" and isinstance(item.expr, ObjectExpr):
+            for key, expr in item.expr.items:  # where each category's tags were written
+                if isinstance(key, Literal | Template):
+                    vm.attr_pos[f"tags.{_key_text(key)}"] = expr.pos
         if item.name == "host" and host is not None:
             vm.ok = False  # reported once per block by the static shape check
+
+
+def _key_text(key: Literal | Template) -> str:
+    if isinstance(key, Literal):
+        return str(key.value)
+    return "".join(p if isinstance(p, str) else "${...}" for p in key.parts)
 
 
 def _nested_block(child: Block, vm: _Instance) -> None:

@@ -3,8 +3,8 @@
 Imports nothing of ours outside this package, and nothing of pyVmomi, rich or typer.
 """
 
-from planner.model.config import Container, DesiredConfig, VCenterSettings
-from planner.model.inventory import ClusterInfo, HostInfo, Inventory, Scope
+from planner.model.config import Container, DesiredConfig, TagCategory, VCenterSettings
+from planner.model.inventory import ClusterInfo, HostInfo, Inventory, LiveTagCategory, Scope
 from planner.model.vm import (
     INSTANCE_MARKER,
     MARKER_PREFIX,
@@ -34,12 +34,14 @@ __all__ = [
     "Disk",
     "HostInfo",
     "Inventory",
+    "LiveTagCategory",
     "LiveVM",
     "Nic",
     "Pos",
     "Power",
     "Scope",
     "StaticIPv4",
+    "TagCategory",
     "VCenterSettings",
     "WindowsIdentity",
 ]

@@ -24,11 +24,13 @@ class StepKind(enum.Enum):
     """The apply steps, in the order they run for one VM (docs/apply.md)."""
 
     FOLDER = "folder"
+    TAG_CATEGORY = "tag_category"  # a declared tag category and its tags, before any VM's tags
     CREATE = "create"
     MOVE = "move"
     POWER_OFF = "power_off"
     RESTART = "restart"  # a guest reboot (a reset without VMware Tools), then back up
     RECONFIGURE = "reconfigure"
+    TAGS = "tags"  # attach and detach vSphere tags: never a power cycle
     POWER = "power"
     MARKERS = "markers"
     DELETE = "delete"
@@ -85,6 +87,7 @@ class Attribute:
     ignorable: bool = True  # `lifecycle { ignore_changes }` may name it
     always_managed: bool = False  # compared even when the configuration leaves it out
     power_cycle_reason: str = ""  # how a plan explains the power cycle
+    absent: Any = None  # a declared key the VM does not have, as the configuration would say it
 
 
 def _live_folder(vm: LiveVM) -> str:
@@ -128,6 +131,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
               lambda vm: [{"size_gb": d.size_gb} for d in vm.disks]),
     Attribute("network_interface", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
               lambda vm: [{"network": n.network} for n in vm.nics]),
+    # a category the VM has no tag in reads as []: `team = []` means "no tag of team"
+    Attribute("tags", Compare.DECLARED_KEYS, StepKind.TAGS,
+              lambda vm: {k: list(v) for k, v in vm.tags.items()}, absent=[]),
     Attribute("power", Compare.SCALAR, StepKind.POWER, lambda vm: vm.power.value),
     Attribute("workspace", Compare.SCALAR, StepKind.MARKERS, _live_workspace, ignorable=False),
     Attribute("prevent_destroy", Compare.SCALAR, StepKind.MARKERS,
@@ -170,6 +176,7 @@ def desired_attributes(vm: DesiredVM, workspace: str) -> dict[str, Any]:
         "annotation": vm.annotation,
         "attributes": dict(vm.attributes) if vm.attributes is not None else None,
         "extra_config": dict(vm.extra_config) if vm.extra_config is not None else None,
+        "tags": {k: list(v) for k, v in vm.tags.items()} if vm.tags is not None else None,
         "disk": [{"size_gb": d.size_gb} for d in vm.disks] if vm.disks is not None else None,
         "network_interface": (
             [{"network": n.network} for n in vm.nics] if vm.nics is not None else None
@@ -236,7 +243,7 @@ def comparable(attribute: Attribute, want: Any, vm: LiveVM) -> Any:
     if attribute.compare is Compare.ANY_OF:
         return want if want in value else (value[0] if value else None)
     if attribute.compare is Compare.DECLARED_KEYS:
-        return {key: value.get(key) for key in want}
+        return {key: value.get(key, attribute.absent) for key in want}
     return value
 
 

@@ -31,9 +31,28 @@ class VCenterSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TagCategory:
+    """A `tag_category` block: created with its tags by apply when missing, never deleted
+    (docs/language.md#tag_category)."""
+
+    name: str
+    cardinality: str  # "single" | "multiple"
+    tags: tuple[str, ...]
+    pos: Pos
+    description: str = ""
+    associable_types: tuple[str, ...] = ("VirtualMachine",)
+
+
+@dataclass(frozen=True, slots=True)
 class DesiredConfig:
     workspace: str
     vms: tuple[DesiredVM, ...]
     containers: tuple[Container, ...] = ()
     vcenter: VCenterSettings = field(default_factory=VCenterSettings)
     config_hash: str = ""  # sha256 of the files' contents and the variable values
+    tag_categories: tuple[TagCategory, ...] = ()
+
+    @property
+    def uses_tags(self) -> bool:
+        """Whether a run must read vCenter's tags: a VM names some, or a block declares some."""
+        return bool(self.tag_categories) or any(vm.tags is not None for vm in self.vms)

@@ -35,6 +35,16 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveTagCategory:
+    """A tag category as vCenter has it, with the names of its tags."""
+
+    name: str
+    cardinality: str  # "single" | "multiple"
+    tags: frozenset[str]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     """Everything read from vCenter in one pass: VMs plus the names needed to check references."""
 
@@ -48,3 +58,5 @@ class Inventory:
     resource_pools: Mapping[tuple[str, str], frozenset[str]]  # (dc, cluster or host) -> pool paths
     is_esx: bool = False  # a standalone ESXi host: markers live in extraConfig
     scope: Scope = field(default_factory=Scope)
+    # category name -> category; None when the run did not read tags (docs/language.md#tags)
+    tag_categories: Mapping[str, LiveTagCategory] | None = None

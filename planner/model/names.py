@@ -1,4 +1,5 @@
-"""What vSphere can hold as a name: VM names, folder paths, workspace names (docs/language.md).
+"""What vSphere can hold: VM names, folder and resource pool paths, workspace names, a VM's notes
+(docs/language.md#vsphere-limits).
 
 One place for these rules, read by the configuration's checks (at file:line:col) and by the
 saved-plan schema. Each function returns why a name is refused, or None. Pure; must not import
@@ -8,15 +9,22 @@ anything of ours outside planner/model.
 from __future__ import annotations
 
 MAX_NAME = 80  # vCenter's limit for an inventory object's name
+# The VM's notes (config.annotation): vSphere refuses more than 2000 characters, counting a
+# character it stores escaped in the .vmx (a line break is |0A) as three.
+MAX_ANNOTATION = 2000
 
 # vCenter stores these escaped (%2f, %5c, %25) and reads them back escaped, so a VM named with
 # one would never be found again by its declared name.
 _ESCAPED = {"/": "a slash", "\\": "a backslash", "%": "a percent sign"}
 
 
+def _is_control(ch: str) -> bool:
+    return ord(ch) < 32 or 127 <= ord(ch) <= 159 or ch in "\u2028\u2029"
+
+
 def _control(text: str) -> str | None:
     for ch in text:
-        if ord(ch) < 32 or ord(ch) == 127:
+        if _is_control(ch):
             return f"a control character ({ch!r})"
     return None
 
@@ -28,32 +36,39 @@ def vm_name_problem(name: str) -> str | None:
         return f"a VM name is at most {MAX_NAME} characters in vCenter (this one has {len(name)})"
     for ch, what in _ESCAPED.items():
         if ch in name:
-            return f"a VM name cannot contain {what} ({ch!r}): vCenter stores it escaped"
+            return (
+                f"a VM name cannot contain {what} ({ch!r}): vCenter stores it escaped and "
+                "would not find the VM by this name again; use another character, e.g. '-'"
+            )
     bad = _control(name)
     if bad:
-        return f"a VM name cannot contain {bad}"
+        return f"a VM name cannot contain {bad}; write the name on one line, without it"
     if name != name.strip():
-        return "a VM name cannot start or end with a space: vCenter trims it"
+        return "a VM name cannot start or end with a space: vCenter trims it; remove the space"
     return None
 
 
-def folder_problem(path: str) -> str | None:
+def folder_problem(path: str, what: str = "folder") -> str | None:
     """A folder path relative to the datacenter's VM folder: `a/b`, "" being that folder."""
     if path.strip("/") == "":
         return None
     parts = path.strip("/").split("/")
     for part in parts:
         if part in ("", ".", ".."):
-            return f"folder {path!r} has an empty, '.' or '..' component; name each folder"
+            return (
+                f"{what} {path!r} has an empty, '.' or '..' segment; "
+                f"name each {what} on the way, e.g. 'prod/web'"
+            )
         if len(part) > MAX_NAME:
-            return f"folder name {part[:20]!r}… is longer than vCenter's {MAX_NAME} characters"
+            return f"{what} name {part[:20]!r}… is longer than vCenter's {MAX_NAME} characters"
         bad = _control(part) or ("a backslash" if "\\" in part else None)
         if bad or "%" in part:
             return (
-                f"folder {path!r} contains {bad or 'a percent sign'}, which vCenter stores escaped"
+                f"{what} {path!r} contains {bad or 'a percent sign'}, which vCenter stores "
+                "escaped; use another character, e.g. '-'"
             )
         if part != part.strip():
-            return f"folder name {part!r} starts or ends with a space, which vCenter trims"
+            return f"{what} name {part!r} starts or ends with a space, which vCenter trims"
     return None
 
 
@@ -64,13 +79,16 @@ def workspace_problem(name: str) -> str | None:
     if len(name) > MAX_NAME:
         return f"a workspace name is at most {MAX_NAME} characters (this one has {len(name)})"
     if name != name.strip():
-        return "a workspace name cannot start or end with a space"
+        return "a workspace name cannot start or end with a space; remove the space"
     bad = _control(name)
     if bad:
-        return f"a workspace name cannot contain {bad}"
+        return f'a workspace name cannot contain {bad}; e.g. workspace = "prod-web"'
     for ch, what in _ESCAPED.items():
         if ch in name:
-            return f"a workspace name cannot contain {what} ({ch!r}): it names a vCenter folder"
+            return (
+                f"a workspace name cannot contain {what} ({ch!r}): it names a vCenter folder; "
+                "use another character, e.g. '-'"
+            )
     return None
 
 
@@ -78,4 +96,19 @@ def resource_pool_problem(path: str) -> str | None:
     """A resource pool path below the cluster's (or host's) root pool, e.g. `prod/web`."""
     if not path.strip():
         return "resource_pool cannot be empty; leave it out for the root pool"
-    return folder_problem(path)
+    return folder_problem(path, "resource pool")
+
+
+def annotation_size(text: str) -> int:
+    """The length vSphere counts: a control character or `|` is stored as `|XX`."""
+    return len(text) + 2 * sum(1 for ch in text if _is_control(ch) or ch == "|")
+
+
+def annotation_problem(text: str) -> str | None:
+    size = annotation_size(text)
+    if size > MAX_ANNOTATION:
+        return (
+            f"an annotation is at most {MAX_ANNOTATION} characters in vSphere (this one counts "
+            f"{size}; a line break counts as 3); shorten it, or keep long text in extra_config"
+        )
+    return None

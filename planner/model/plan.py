@@ -68,6 +68,19 @@ class VMChange:
 
 
 @dataclass(frozen=True, slots=True)
+class TagCategoryChange:
+    """A declared tag category apply creates (`create_category`), or the missing tags it adds
+    to one that exists; never a deletion (docs/language.md#tag_category)."""
+
+    name: str
+    cardinality: str  # "single" | "multiple"
+    create_category: bool
+    tags: tuple[str, ...]  # the tags to create
+    description: str = ""
+    associable_types: tuple[str, ...] = ("VirtualMachine",)
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     workspace: str
     url: str  # never carries a credential
@@ -75,6 +88,8 @@ class Plan:
     changes: tuple[VMChange, ...]
     config_hash: str = ""
     format_version: int = FORMAT_VERSION
+    tag_categories: tuple[TagCategoryChange, ...] = ()  # run before any VM's tags step
+    tags_read: bool = False  # the fingerprints cover the VMs' tags: apply reads them too
 
     @property
     def summary(self) -> dict[str, int]:
@@ -85,4 +100,4 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action is not Action.NOOP for c in self.changes)
+        return bool(self.tag_categories) or any(c.action is not Action.NOOP for c in self.changes)

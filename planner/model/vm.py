@@ -114,6 +114,9 @@ class LiveVM:
     # advanced settings (config.extraConfig) without the vcplan.* markers; the last value of a
     # key wins (vcsim 0.24 appends a duplicate when a key is updated)
     extra_config: Mapping[str, str] = field(default_factory=dict)
+    # vSphere tags, category -> sorted tag names; empty when the run did not read tags
+    # (docs/language.md#tags)
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # the markers are known only from the copy the create spec wrote (extraConfig): the custom
     # attributes are still to be written (an apply was interrupted right after the create)
     markers_pending: bool = False
@@ -143,6 +146,7 @@ class DesiredVM:
     annotation: str | None = None
     attributes: Mapping[str, str] | None = None
     extra_config: Mapping[str, str] | None = None  # only these keys are managed
+    tags: Mapping[str, tuple[str, ...]] | None = None  # only these categories are managed
     disks: tuple[Disk, ...] | None = None
     nics: tuple[Nic, ...] | None = None
     customize: Customization | None = None  # create-only: never compared with a live VM

@@ -82,7 +82,13 @@ def attribute_changes(pairs: dict[str, tuple[Any, Any]]) -> tuple[AttributeChang
     result = []
     for name, (before, after) in pairs.items():
         elements: tuple[ElementChange, ...] = ()
-        if BY_NAME[name].compare in STRUCTURED:
+        if name == "tags":  # per category: `tags.env: ["dev"] → ["prod"]`
+            elements = tuple(
+                ElementChange(_path(name, f"root['{k}']"), before.get(k), after.get(k))
+                for k in sorted(after)
+                if before.get(k) != after.get(k)
+            )
+        elif BY_NAME[name].compare in STRUCTURED:
             elements = element_changes(name, before, after)
         result.append(AttributeChange(name, before, after, elements))
     return tuple(result)

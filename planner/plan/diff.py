@@ -20,6 +20,7 @@ from planner.plan.compare import compare
 from planner.plan.fingerprint import fingerprint
 from planner.plan.references import check_references
 from planner.plan.restarts import add_restarts
+from planner.plan.tag_plan import check_tags, tag_category_changes
 from planner.plan.targets import select_targets
 
 
@@ -160,6 +161,7 @@ def plan_changes(
     if errors:
         raise DiagnosticError(errors)
     errors = check_references(config, inventory, declared & live.keys())
+    errors.extend(check_tags(config, inventory))
     changes: list[VMChange] = []
     for vm in config.vms:
         change = _declared_change(vm, live.get(vm.address, []), config.workspace, errors)
@@ -180,5 +182,7 @@ def plan_changes(
         created_at=created_at or datetime.now(UTC).isoformat(timespec="seconds"),
         changes=tuple(changes),
         config_hash=config.config_hash,
+        tag_categories=tag_category_changes(config, inventory),
+        tags_read=inventory.tag_categories is not None,
     )
     return add_restarts(select_targets(plan, targets), restarts, targets)

@@ -17,6 +17,7 @@ from planner.model.plan import (
     AttributeChange,
     ElementChange,
     Plan,
+    TagCategoryChange,
     VMChange,
 )
 from planner.plan.schema import MAX_BYTES, problem
@@ -63,7 +64,31 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "config_hash": plan.config_hash,
         "summary": plan.summary,
         "changes": [change_to_dict(c) for c in plan.changes],
+        "tag_categories": [_category_to_dict(c) for c in plan.tag_categories],
+        "tags_read": plan.tags_read,
     }
+
+
+def _category_to_dict(c: TagCategoryChange) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "action": "create" if c.create_category else "update",
+        "cardinality": c.cardinality,
+        "description": c.description,
+        "associable_types": list(c.associable_types),
+        "tags": list(c.tags),
+    }
+
+
+def _category(raw: dict[str, Any]) -> TagCategoryChange:
+    return TagCategoryChange(
+        name=raw["name"],
+        cardinality=raw["cardinality"],
+        create_category=raw["action"] == "create",
+        tags=tuple(raw.get("tags", ())),
+        description=raw.get("description", ""),
+        associable_types=tuple(raw.get("associable_types", ("VirtualMachine",))),
+    )
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -99,6 +124,8 @@ def plan_from_dict(raw: dict[str, Any]) -> Plan:
         created_at=raw["created_at"],
         changes=tuple(_change(c) for c in raw["changes"]),
         config_hash=raw.get("config_hash", ""),
+        tag_categories=tuple(_category(c) for c in raw.get("tag_categories", ())),
+        tags_read=bool(raw.get("tags_read", False)),
     )
 
 

@@ -20,15 +20,17 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(LiveVM) if f.name not in VOLA
 _READ_FIELDS = operator.attrgetter(*_FIELDS)
 _ATTRIBUTES = _FIELDS.index("attributes")
 _EXTRA_CONFIG = _FIELDS.index("extra_config")
+_TAGS = _FIELDS.index("tags")
 
 
 def fingerprint(vm: LiveVM) -> str:
     """sha256 over the repr of every field: the fields are plain values, tuples and small
-    frozen dataclasses, whose reprs are deterministic (the custom attributes and
-    extraConfig keys are sorted first).
+    frozen dataclasses, whose reprs are deterministic (the custom attributes, extraConfig keys
+    and tag categories are sorted first).
     Converting every value to JSON first took three times as long: a plan hashes every VM in
     it (bench/plan.py)."""
     values = list(_READ_FIELDS(vm))
     values[_ATTRIBUTES] = sorted(values[_ATTRIBUTES].items())
     values[_EXTRA_CONFIG] = sorted(values[_EXTRA_CONFIG].items())
+    values[_TAGS] = sorted(values[_TAGS].items())
     return "sha256:" + hashlib.sha256(repr(values).encode()).hexdigest()[:32]

@@ -120,6 +120,35 @@ def _customize(v: Any) -> str | None:
     return None
 
 
+def _tags(v: Any) -> str | None:
+    if not isinstance(v, dict) or not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names) for names in v.values()
+    ):
+        return f"{v!r} is not a map of category to a list of tag names"
+    return None
+
+
+def _tag_categories(v: Any) -> Problem | None:
+    """The categories and tags apply creates: names, a cardinality, lists of strings."""
+    if not isinstance(v, list):
+        return "tag_categories", "is not a list"
+    for i, c in enumerate(v):
+        path = f"tag_categories[{i}]"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+            return path, "is not {name, action, cardinality, tags}"
+        if c.get("action") not in ("create", "update"):
+            return f"{path}.action", f"{c.get('action')!r} is not create or update"
+        if c.get("cardinality") not in ("single", "multiple"):
+            return f"{path}.cardinality", f"{c.get('cardinality')!r} is not single or multiple"
+        for key in ("tags", "associable_types"):
+            items = c.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(t, str) and t for t in items):
+                return f"{path}.{key}", "is not a list of names"
+        if not isinstance(c.get("description", ""), str):
+            return f"{path}.description", "is not a string"
+    return None
+
+
 _non_empty = _list_of("network", lambda n: _str(n) or (None if n.strip() else "is empty"))
 
 # before/after: the attribute table's names plus the settings a plan carries; None is "not
@@ -139,6 +168,8 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
     "power": _power,
     "annotation": _str,
     "attributes": _string_map,
+    "extra_config": _string_map,
+    "tags": _tags,
     "disk": _list_of("size_gb", _int(1, MAX_DISK_GB)),
     "network_interface": _non_empty,
     "workspace": _workspace,
@@ -267,6 +298,11 @@ def problem(doc: Any) -> Problem | None:
         return "url", "holds a password (user:password@); a plan never records one"
     if not isinstance(doc.get("config_hash", ""), str):
         return "config_hash", "is not a string"
+    if not isinstance(doc.get("tags_read", False), bool):
+        return "tags_read", "is not true or false"
+    found_categories = _tag_categories(doc.get("tag_categories", []))
+    if found_categories:
+        return found_categories
     changes = doc.get("changes")
     if not isinstance(changes, list):
         return "changes", "is not a list"

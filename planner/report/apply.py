@@ -62,9 +62,12 @@ class ApplyReport:
         """VMs done, by the plan's action; folders created."""
         counts = dict.fromkeys(DONE_WORDS, 0)
         counts["folders"] = 0
+        counts["tag_categories"] = 0
         for story in self.stories:
             if story.outcome is Outcome.DONE:
-                key = "folders" if story.action == "folder" else story.action
+                key = {"folder": "folders", "tag_category": "tag_categories"}.get(
+                    story.action, story.action
+                )
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
@@ -74,9 +77,12 @@ class ApplyReport:
     def headline(self) -> str:
         counts = self.counts()
         parts = ", ".join(f"{counts[action]} {word}" for action, word in DONE_WORDS.items())
-        folders = counts["folders"]
-        if folders:
-            parts += f" ({folders} folder{'s' if folders != 1 else ''} created)"
+        folders, categories = counts["folders"], counts["tag_categories"]
+        extras = [f"{folders} folder{'s' if folders != 1 else ''} created"] if folders else []
+        if categories:
+            extras.append(f"{categories} tag categor{'ies' if categories != 1 else 'y'} set up")
+        if extras:
+            parts += f" ({', '.join(extras)})"
         failed, skipped = self.of(Outcome.FAILED), self.of(Outcome.SKIPPED)
         if failed or skipped:
             parts += f"; {len(failed)} failed, {len(skipped)} skipped"

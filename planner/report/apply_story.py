@@ -16,6 +16,9 @@ from planner.apply.executor import StepEvent, StepStatus
 from planner.apply.steps import Step, StepGraph, StepKind
 from planner.model.plan import Action, Plan, VMChange
 
+# steps that belong to no VM: a folder, a tag category; each told in a short line of its own
+AUXILIARY = (StepKind.FOLDER, StepKind.TAG_CATEGORY)
+
 _POWER_CYCLE_CAUSES = {"cpus": "CPU", "cores_per_socket": "CPU", "memory_mb": "memory"}
 
 
@@ -82,6 +85,8 @@ def _step_phrase(step: Step, event: StepEvent, change: VMChange) -> str | None:
         return f"powered off{how}{why}"
     if kind is StepKind.RECONFIGURE:
         return "reconfigured"
+    if kind is StepKind.TAGS:
+        return "tagged"
     if kind is StepKind.POWER:
         power = step.power.value if step.power else "on"
         return "suspended" if power == "suspended" else f"powered {power}"
@@ -150,11 +155,17 @@ def skip_reason(
                 break
     if cause is None:
         return "not started (interrupted)" if "interrupted" in first.message else first.message
-    if cause.step.kind is StepKind.FOLDER:
-        return f"folder {cause.step.address} could not be created"
+    if cause.step.kind in AUXILIARY:
+        return f"{_aux_name(cause.step)} could not be created"
     if cause.step.address == address:
         return f"its {_step_words(cause.step.kind)} failed"
     return f"it depends on {cause.step.address}, whose {_step_words(cause.step.kind)} failed"
+
+
+def _aux_name(step: Step) -> str:
+    if step.kind is StepKind.TAG_CATEGORY:
+        return f"tag category {step.name}"
+    return f"folder {step.address}"
 
 
 def _done_words(change: VMChange, phrases: list[str]) -> str:
@@ -175,7 +186,7 @@ class StoryTeller:
         self.changes = {c.address: c for c in plan.changes}
         self.steps_of: dict[str, list[str]] = defaultdict(list)
         for step_id, step in graph.steps.items():
-            if step.kind is not StepKind.FOLDER:
+            if step.kind not in AUXILIARY:
                 self.steps_of[step.address].append(step_id)
         self.final: dict[str, StepEvent] = {}
         self.started: set[str] = set()
@@ -189,12 +200,12 @@ class StoryTeller:
             self.first_at = event.at
         self.last_at = event.at
         if event.status is StepStatus.STARTED:
-            if step.kind is StepKind.FOLDER or step.address in self.started:
+            if step.kind in AUXILIARY or step.address in self.started:
                 return []
             self.started.add(step.address)
             return [start_line(self.changes[step.address])]
         self.final[step.id] = event
-        if step.kind is StepKind.FOLDER:
+        if step.kind in AUXILIARY:
             story = self._folder_story(event)
         elif all(s in self.final for s in self.steps_of[step.address]):
             story = self._vm_story(step.address)
@@ -212,16 +223,18 @@ class StoryTeller:
         return self.last_at - self.first_at
 
     def _folder_story(self, event: StepEvent) -> VMStory | None:
-        where = f"folder {event.step.address}"
+        where = _aux_name(event.step)
+        kind = event.step.kind.value
         if event.status is StepStatus.FAILED:
             line = f"{where}: could not be created: {event.message}"
-            return VMStory(event.step.address, "folder", Outcome.FAILED, line, event.elapsed)
+            return VMStory(event.step.address, kind, Outcome.FAILED, line, event.elapsed)
         if event.status is StepStatus.SKIPPED:
             line = f"{where}: skipped ({event.message})"
-            return VMStory(event.step.address, "folder", Outcome.SKIPPED, line, 0.0)
+            return VMStory(event.step.address, kind, Outcome.SKIPPED, line, 0.0)
         if is_idle(event):
             return None
-        return VMStory(event.step.address, "folder", Outcome.DONE, f"{where}: created", 0.0)
+        note = f" ({event.message})" if event.message else ""
+        return VMStory(event.step.address, kind, Outcome.DONE, f"{where}: created{note}", 0.0)
 
     def _vm_story(self, address: str) -> VMStory:
         change = self.changes[address]

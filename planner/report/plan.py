@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
-from planner.model.plan import Action, Plan, VMChange
+from planner.model.plan import Action, Plan, TagCategoryChange, VMChange
 from planner.plan.restarts import default_max_unavailable, rolling_waves
 from planner.report.escape import code_block_line, markdown_code, markdown_text
 
@@ -53,7 +53,7 @@ def format_value(attribute: str, value: Any) -> str:
         return ", ".join(f"{d['size_gb']} GB" for d in value) or "(no disks)"
     if attribute == "network_interface":
         return ", ".join(json.dumps(n["network"]) for n in value) or "(no NICs)"
-    if attribute in ("attributes", "extra_config") and isinstance(value, Mapping):
+    if attribute in ("attributes", "extra_config", "tags") and isinstance(value, Mapping):
         inner = ", ".join(f"{k} = {format_value('', v)}" for k, v in sorted(value.items()))
         return "{ " + inner + " }" if inner else "{}"
     if attribute == "customize" and isinstance(value, Mapping):
@@ -66,6 +66,8 @@ def format_value(attribute: str, value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(json.dumps(v) for v in value) + "]"  # as HCL writes it
     return str(value)
 
 
@@ -101,10 +103,34 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return f"No changes. vCenter matches the configuration ({counts['noop']} VMs unchanged)."
     restarts = f"{counts['restart']} to restart, " if counts["restart"] else ""
+    n = len(plan.tag_categories)
+    categories = f" {n} tag categor{'y' if n == 1 else 'ies'} to set up." if n else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['delete']} to delete, {restarts}{counts['noop']} unchanged."
+        f"{counts['delete']} to delete, {restarts}{counts['noop']} unchanged.{categories}"
     )
+
+
+def category_lines(category: TagCategoryChange) -> tuple[str, str, str]:
+    """(symbol, headline, tags line) of a tag category apply creates or adds tags to."""
+    tags = ", ".join(json.dumps(t) for t in category.tags)
+    if category.create_category:
+        return (
+            "+",
+            f'tag category "{category.name}" ({category.cardinality}) will be created',
+            f"tags: {tags or '(none)'}",
+        )
+    return "~", f'tag category "{category.name}" gains tags', f"tags: + {tags}"
+
+
+def _category_pieces(plan: Plan) -> list[Piece]:
+    pieces: list[Piece] = []
+    for category in plan.tag_categories:
+        symbol, headline, tags = category_lines(category)
+        style = "green" if symbol == "+" else "yellow"
+        pieces += [(f"  {symbol} {headline}", f"bold {style}"), ("\n      ", ""), (tags, "")]
+        pieces.append(("\n\n", ""))
+    return pieces
 
 
 def rolling_line(plan: Plan, max_unavailable: int | None = None) -> str | None:
@@ -187,8 +213,9 @@ def plan_pieces(plan: Plan, max_unavailable: int | None = None) -> list[Piece]:
     skip rich's rendering (the bulk of the time on a fleet, bench/plan.py)."""
     pieces = [(f'Workspace "{plan.workspace}" at {plan.url or "(no URL)"}\n', "bold")]
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
-    if changes:
+    if changes or plan.tag_categories:
         pieces.append(("\nvcplan will perform the following actions:\n\n", ""))
+        pieces += _category_pieces(plan)
         for change in changes:
             pieces += _change_pieces(change)
             pieces.append(("\n\n", ""))
@@ -236,9 +263,13 @@ def _md_rows(changes: Iterable[VMChange]) -> list[str]:
     return rows
 
 
-def _diff_lines(changes: Iterable[VMChange]) -> list[str]:
+def _diff_lines(changes: Iterable[VMChange], plan: Plan) -> list[str]:
     """Lines for a diff code block: GitHub colours those starting with + and -."""
     lines = []
+    for category in plan.tag_categories:
+        symbol, headline, tags = category_lines(category)
+        mark = "!" if symbol == "~" else symbol
+        lines += [code_block_line(f"{mark} {headline}"), code_block_line(f"{mark}     {tags}")]
     for change in changes:
         mark = SYMBOL[change.action] if change.action is not Action.UPDATE else "!"
         flags = "".join(f"  [{f}]" for f in _flags(change))
@@ -260,6 +291,11 @@ def render_markdown(plan: Plan) -> str:
     rolling = rolling_line(plan)
     if rolling:
         lines += [rolling, ""]
+    for category in plan.tag_categories:
+        symbol, headline, tags = category_lines(category)
+        lines.append(f"- {symbol} {markdown_text(headline)}: {markdown_text(tags)}")
+    if plan.tag_categories:
+        lines.append("")
     if changes:
         lines += [
             "| | VM | action | changes | restart | moves |",
@@ -269,7 +305,7 @@ def render_markdown(plan: Plan) -> str:
             "<details><summary>Full plan</summary>",
             "",
             "```diff",
-            *_diff_lines(changes),
+            *_diff_lines(changes, plan),
             "```",
             "",
             "</details>",

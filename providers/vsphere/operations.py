@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -78,6 +78,16 @@ class Operations(Lookup):
 
     def read_vm(self, moref: str) -> LiveVM | None:
         return self.readback.read_vm(moref)
+
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        return self.readback.read_vms(morefs)
+
+    def _live(self, moref: str, live: LiveVM | None) -> LiveVM:
+        """The VM as the executor's re-check just read it, else read now."""
+        live = live or self.read_vm(moref)
+        if live is None:
+            raise OperationRefused(f"{moref} no longer exists")
+        return live
 
     # --- folders ---------------------------------------------------------------------------
 
@@ -146,14 +156,17 @@ class Operations(Lookup):
             spec.extraConfig = _option_values(after["extra_config"])
         return spec
 
-    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def relocate(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
         """One RelocateVM_Task for the placement attributes in `changed`. A new cluster or
         standalone host with no host pinned names one of its hosts (DRS may move it on)."""
         vm = self.vm(moref)
-        live = self.read_vm(moref)
-        if live is None:
-            raise OperationRefused(f"{moref} no longer exists")
-        dc = self.datacenter(live.datacenter)
+        dc = self.datacenter(self._live(moref, live).datacenter)
         compute, host = self.compute(dc, after)
         spec = vim.vm.RelocateSpec()
         new_compute = "cluster" in changed or ("host" in changed and after.get("cluster") is None)
@@ -197,11 +210,17 @@ class Operations(Lookup):
             props.get("guest.toolsRunningStatus") == "guestToolsRunning"
         )
 
-    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
+    def _power_of(self, vm: Any, live: LiveVM | None) -> tuple[str, bool]:
+        """(power state, Tools running) from the VM the re-check just read, else read now."""
+        if live is None:
+            return self._power_facts(vm)
+        return POWER_STATE[live.power], live.tools_running
+
+    def power_off(self, moref: str, shutdown_timeout: float, live: LiveVM | None = None) -> Handle:
         """Guest shutdown when VMware Tools run, then a hard power off if the guest is still up
         after `shutdown_timeout`; a hard power off at once without Tools (or when suspended)."""
         vm = self.vm(moref)
-        state, tools = self._power_facts(vm)
+        state, tools = self._power_of(vm, live)
         if state == "poweredOff":
             return done("already off")
         if state == "poweredOn" and tools:
@@ -219,13 +238,13 @@ class Operations(Lookup):
             call(vm.PowerOffVM_Task), note="hard power off (VMware Tools not running)"
         )
 
-    def restart(self, moref: str, timeout: float) -> Handle:
+    def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
         """A guest reboot when VMware Tools run: done once Tools have gone away and report
         running again (the guest came back, not just the VM); a reset (ResetVM_Task) without
         Tools, done once the VM is powered on. A guest that ignores the reboot, or a VM not back
         within `timeout`, fails: apply never falls back to a reset behind your back."""
         vm = self.vm(moref)
-        state, tools = self._power_facts(vm)
+        state, tools = self._power_of(vm, live)
         if state != "poweredOn":
             raise OperationRefused(f"{moref} is {state}; only a running VM is restarted")
         deadline = time.monotonic() + timeout
@@ -251,13 +270,15 @@ class Operations(Lookup):
             note="reset (VMware Tools not running)",
         )
 
-    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
+    def set_power(
+        self, moref: str, power: Power, shutdown_timeout: float, live: LiveVM | None = None
+    ) -> Handle:
         vm = self.vm(moref)
-        state, _tools = self._power_facts(vm)
+        state, _tools = self._power_of(vm, live)
         if state == POWER_STATE[power]:
             return done(f"already {power.value}")
         if power is Power.OFF:
-            return self.power_off(moref, shutdown_timeout)
+            return self.power_off(moref, shutdown_timeout, live)
         if power is Power.ON:
             return task_handle(call(vm.PowerOnVM_Task))
         if state == "poweredOn":
@@ -269,14 +290,18 @@ class Operations(Lookup):
 
     # --- reconfigure -----------------------------------------------------------------------
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def reconfigure(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
         """One ReconfigVM_Task for the hardware, annotation, extraConfig keys and devices in
         `changed` (only the extraConfig keys that differ are sent); custom attributes are set
         through the CustomFieldsManager (they are not part of a ConfigSpec)."""
         vm = self.vm(moref)
-        live = self.read_vm(moref)
-        if live is None:
-            raise OperationRefused(f"{moref} no longer exists")
+        live = self._live(moref, live)
         spec = vim.vm.ConfigSpec()
         edited = False
         for key, field in CONFIG_SPEC_FIELDS.items():

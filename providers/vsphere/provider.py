@@ -6,26 +6,34 @@ It owns the session and the URL's scope, reads the inventory, and is the planner
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from planner.apply.provider import Handle, Outcome
 from planner.config.endpoint import Endpoint
 from planner.model import Inventory, LiveVM, Power
+from planner.model.diagnostics import error
+from planner.model.plan import TagCategoryChange
 from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import Operations
 from providers.vsphere.session import Session
+from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tasks import TaskWaiter
 from providers.vsphere.watch import VMWatch
+from providers.vsphere.wire import collector_paused
 
 
 class ExecutorMixin:
     """Makes VSphereProvider a planner.apply.provider.Provider: operations and the one waiter."""
 
     session: Session
+    tag_ops: TagOps
+    reads_tags: bool = False
     _executor_parts: tuple[Operations, Any] | None = None
 
     def _parts(self) -> tuple[Operations, Any]:
@@ -40,20 +48,40 @@ class ExecutorMixin:
     def create_vm(self, datacenter: str, name: str, after: Mapping[str, Any]) -> Handle:
         return self._parts()[0].create_vm(datacenter, name, after)
 
-    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].relocate(moref, after, changed)
+    def relocate(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].relocate(moref, after, changed, live)
 
-    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].power_off(moref, shutdown_timeout)
+    def power_off(self, moref: str, shutdown_timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].power_off(moref, shutdown_timeout, live)
 
-    def restart(self, moref: str, timeout: float) -> Handle:
-        return self._parts()[0].restart(moref, timeout)
+    def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
+        return self._parts()[0].restart(moref, timeout, live)
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self._parts()[0].reconfigure(moref, after, changed)
+    def reconfigure(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        return self._parts()[0].reconfigure(moref, after, changed, live)
 
-    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
-        return self._parts()[0].set_power(moref, power, shutdown_timeout)
+    def set_power(
+        self, moref: str, power: Power, shutdown_timeout: float, live: LiveVM | None = None
+    ) -> Handle:
+        return self._parts()[0].set_power(moref, power, shutdown_timeout, live)
+
+    def create_tag_category(self, change: TagCategoryChange) -> Handle:
+        return self.tag_ops.create_category(change)
+
+    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        return self.tag_ops.set_tags(moref, after.get("tags") or {})
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
         return self._parts()[0].set_markers(moref, workspace, prevent_destroy)
@@ -70,7 +98,24 @@ class ExecutorMixin:
         self._parts()[1].interrupt()
 
     def read_vm(self, moref: str) -> LiveVM | None:
-        return self._parts()[0].read_vm(moref)
+        """The VM now; with its tags when this run reads tags, so that its fingerprint is
+        computed over what the plan's was (one list-attached-tags call)."""
+        live = self._parts()[0].read_vm(moref)
+        if live is not None and self.reads_tags:
+            live = replace(live, tags=self.tag_ops.tags_of([moref]).get(moref, {}))
+        return live
+
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        """A wave of VMs now; with their tags (one bulk call) when this run reads tags."""
+        lives = self._parts()[0].read_vms(morefs)
+        if self.reads_tags:
+            found = [m for m, vm in lives.items() if vm is not None]
+            tags = self.tag_ops.tags_of(found) if found else {}
+            lives = {
+                m: replace(vm, tags=tags.get(m, {})) if vm is not None else None
+                for m, vm in lives.items()
+            }
+        return lives
 
     def relogin(self) -> None:
         self.session.relogin()
@@ -89,6 +134,8 @@ class VSphereProvider(ExecutorMixin):
     def __init__(self, endpoint: Endpoint):
         self.endpoint = endpoint
         self.session = Session(endpoint)
+        self.tag_ops = TagOps(endpoint)
+        self.reads_tags = False
 
     @property
     def display_url(self) -> str:
@@ -98,8 +145,25 @@ class VSphereProvider(ExecutorMixin):
     def is_esx(self) -> bool:
         return self.session.is_esx
 
-    def read_inventory(self) -> Inventory:
-        return read_inventory(self.session, self.endpoint.scope)
+    def read_inventory(self, tags: bool = False) -> Inventory:
+        """The inventory; with `tags`, every VM's tags too (docs/language.md#tags): the catalog
+        is read in a thread while the SOAP pages come in, then the VMs' tags in bulk."""
+        if not tags:
+            return read_inventory(self.session, self.endpoint.scope)
+        if self.is_esx:
+            raise error(
+                "a standalone ESXi host has no vSphere tags",
+                hint="tags and tag_category need a vCenter URL (vpx://)",
+            )
+        self.reads_tags = True
+        with ThreadPoolExecutor(1, thread_name_prefix="vcplan-tags") as pool:
+            categories = pool.submit(self.tag_ops.live_categories)
+            inventory = read_inventory(self.session, self.endpoint.scope)
+            live_categories = categories.result()
+        with collector_paused():  # as the page reader: no GC rescans of the inventory just read
+            by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
+            vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
+        return replace(inventory, vms=vms, tag_categories=live_categories)
 
     @contextmanager
     def lock_workspace(
@@ -131,4 +195,5 @@ class VSphereProvider(ExecutorMixin):
         self.session.relogin()
 
     def close(self) -> None:
+        self.tag_ops.close()
         self.session.close()

@@ -5,22 +5,34 @@ of its host, cluster, pool, folder and datastores and of the custom attributes; 
 a topology and field list read once per apply and read again only when a VM names an object or
 a field they do not know (a folder the apply just created, a host added meanwhile). Reading them
 per VM cost two more round trips each, one of them over the whole vCenter's containers.
+
+The executor re-checks the VMs of a wave of steps together (`read_vms`): one
+RetrievePropertiesEx with one ObjectSpec per VM, its response parsed by the lean wire reader
+(providers/vsphere/wire.py) instead of pyVmomi's deserializer, which held the interpreter lock
+for ~1 ms a VM while the steps of the wave waited to be submitted.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pyVmomi import vim, vmodl
 
 from planner.apply.provider import OperationRefused, SessionExpired
 from planner.model import LiveVM
-from providers.vsphere.inventory import ESX_EXTRA_PROPERTIES, VM_PROPERTIES, Topology, _live_vm
+from planner.model.diagnostics import DiagnosticError
+from providers.vsphere.inventory import (
+    ESX_EXTRA_PROPERTIES,
+    VM_PROPERTIES,
+    Topology,
+    _live_vm,
+    retrieve_options,
+)
 from providers.vsphere.lookup import call
 from providers.vsphere.session import Session
-from providers.vsphere.wire import plain_record
+from providers.vsphere.wire import fetch_vm_records_wire, plain_record
 
 
 class ReadBack:
@@ -43,12 +55,47 @@ class ReadBack:
             self._check_session()
         return live
 
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        """Several VMs as they are now, in one round trip. A VM the bulk read does not return
+        whole (gone, not yet readable, or the read faulted) is read on its own by `read_vm`,
+        which tells a deleted VM from an expired session: the fast path never decides "gone"."""
+        if len(morefs) < 2:
+            return {moref: self.read_vm(moref) for moref in morefs}
+        try:
+            records = dict(self._records(morefs))
+        except (DiagnosticError, OperationRefused):
+            records = {}
+        result: dict[str, LiveVM | None] = {}
+        for moref in morefs:
+            record = records.get(moref)
+            live = None
+            if record:
+                topology, fields, networks = self._names(record)
+                live = _live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+            result[moref] = live if live is not None else self.read_vm(moref)
+        return result
+
+    def _records(self, morefs: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(moref, plain record) of each VM that exists. reportMissingObjectsInResults: a VM
+        deleted meanwhile is left out (or comes without properties) instead of failing the read."""
+        pc = vmodl.query.PropertyCollector
+        stub = self.session.si._stub
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(m, stub)) for m in morefs],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=self._paths())],
+            reportMissingObjectsInResults=True,
+        )
+        collector = self.session.content.propertyCollector
+        yield from fetch_vm_records_wire(stub, collector, spec, retrieve_options())
+
+    def _paths(self) -> list[str]:
+        return VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if self.session.is_esx else [])
+
     def _properties(self, moref: str) -> dict[str, Any] | None:
-        paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if self.session.is_esx else [])
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moref, self.session.si._stub))],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=paths)],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=self._paths())],
         )
         try:
             result = call(

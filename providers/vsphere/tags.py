@@ -147,11 +147,28 @@ class TagClient:
             "cardinality": cardinality,
             "associable_types": ["VirtualMachine"],
         }
-        return str(self._send("POST", "/tagging/category", json={"create_spec": spec})["value"])
+        return self.create_category_spec(spec)
+
+    def create_category_spec(self, spec: Mapping[str, Any]) -> str:
+        """A category from a full create_spec (name, description, cardinality, types)."""
+        answer = self._send("POST", "/tagging/category", json={"create_spec": dict(spec)})
+        return str(answer["value"])
 
     def create_tag(self, category_id: str, name: str) -> str:
         spec = {"name": name, "description": "created by vcplan", "category_id": category_id}
         return str(self._send("POST", "/tagging/tag", json={"create_spec": spec})["value"])
+
+    def attach_to_objects(self, tag_id: str, morefs: Iterable[str]) -> None:
+        """One tag onto many VMs in one call (attach-tag-to-multiple-objects)."""
+        body = {"object_ids": [_vm(m) for m in morefs]}
+        answer = self._send(
+            "POST",
+            f"/tagging/tag-association/id:{tag_id}?~action=attach-tag-to-multiple-objects",
+            json=body,
+        )
+        result = (answer or {}).get("value") or {}
+        if result.get("success") is False:
+            raise OperationRefused(f"attach-tag-to-multiple-objects: {_messages(result)}")
 
     def attach(self, moref: str, tag_ids: Iterable[str]) -> None:
         self._bulk("attach-multiple-tags-to-object", moref, tag_ids)

@@ -1,19 +1,22 @@
 """A fake Provider (planner.apply.provider.Provider): tasks that take a set time, recorded.
 
 For the executor's unit tests: no vCenter, no pyVmomi. Each operation "runs" for `duration`
-seconds from its submission; `fail` names operations that end in a fault.
+seconds from its submission; `fail` names operations that end in a fault. Every read is recorded
+in `reads` (one tuple of morefs per read_vms or read_vm call, at the time in `read_at`);
+`changes_at_read` edits a VM behind the executor's back the moment it is read, `gone` deletes it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.model import Inventory, LiveVM, Power
+from planner.model.plan import TagCategoryChange
 from tests.builders import live_vm, planned
 
 
@@ -56,8 +59,14 @@ class FakeProvider:
     live: dict[str, LiveVM] = field(default_factory=dict)  # moref -> VM, for read_vm
     calls: list[Call] = field(default_factory=list)
     relogins: int = 0
+    reads: list[tuple[str, ...]] = field(default_factory=list)
+    read_at: list[float] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)  # morefs of VMs deleted behind our back
+    # moref -> the VM as someone else leaves it just before it is read (a change behind our back)
+    changes_at_read: dict[str, LiveVM] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.handed: dict[str, LiveVM | None] = {}  # moref -> the VM its last operation got
         self._cond = threading.Condition()
         self._interrupted = False
         self._next = 0
@@ -90,19 +99,44 @@ class FakeProvider:
         self.live.setdefault(moref, fresh_vm(datacenter, name, moref))
         return self._op("create_vm", f"{datacenter}/{name}", dict(after), result=moref)
 
-    def relocate(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def relocate(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        self.handed[moref] = live
         return self._op("relocate", moref, {k: after.get(k) for k in sorted(changed)})
 
-    def power_off(self, moref: str, shutdown_timeout: float) -> Handle:
+    def power_off(self, moref: str, shutdown_timeout: float, live: LiveVM | None = None) -> Handle:
+        self.handed[moref] = live
         return self._op("power_off", moref, shutdown_timeout)
 
-    def restart(self, moref: str, timeout: float) -> Handle:
+    def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
+        self.handed[moref] = live
         return self._op("restart", moref, timeout)
 
-    def reconfigure(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def reconfigure(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        self.handed[moref] = live
         return self._op("reconfigure", moref, {k: after.get(k) for k in sorted(changed)})
 
-    def set_power(self, moref: str, power: Power, shutdown_timeout: float) -> Handle:
+    def create_tag_category(self, change: TagCategoryChange) -> Handle:
+        return self._op("create_tag_category", f"tag_category/{change.name}", change.tags)
+
+    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+        return self._op("set_tags", moref, after.get("tags"))
+
+    def set_power(
+        self, moref: str, power: Power, shutdown_timeout: float, live: LiveVM | None = None
+    ) -> Handle:
+        self.handed[moref] = live
         return self._op("set_power", moref, power)
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
@@ -130,7 +164,20 @@ class FakeProvider:
             self._cond.notify_all()
 
     def read_vm(self, moref: str) -> LiveVM | None:
+        return self.read_vms([moref])[moref]
+
+    def read_vms(self, morefs: Sequence[str]) -> dict[str, LiveVM | None]:
+        with self._cond:
+            self.reads.append(tuple(morefs))
+            self.read_at.append(time.monotonic())
+        return {moref: self._current(moref) for moref in morefs}
+
+    def _current(self, moref: str) -> LiveVM | None:
         """`live`'s VM, else the one the builders planned `vm-<name>` against."""
+        if moref in self.gone:
+            return None
+        if moref in self.changes_at_read:
+            self.live[moref] = self.changes_at_read.pop(moref)
         if moref in self.live:
             return self.live[moref]
         return planned(moref.removeprefix("vm-")) if moref.startswith("vm-") else None

@@ -145,9 +145,9 @@ def test_expired_session_is_renewed_once_and_the_step_retried():
 
 def test_a_second_expiry_after_the_relogin_fails_the_step():
     class AlwaysExpired(FakeProvider):
-        def reconfigure(self, moref, after, changed):
+        def reconfigure(self, moref, after, changed, live=None):
             self.expire_on.add(("reconfigure", moref))
-            return super().reconfigure(moref, after, changed)
+            return super().reconfigure(moref, after, changed, live)
 
     provider = AlwaysExpired()
     _, result = run(plan(update("a", {"cpus": (1, 2)})), provider)

@@ -69,6 +69,19 @@ def test_rolling_cycles_a_dependency_fully_before_its_dependent_goes_down():
     assert provider.first("set_power", "vm-db").end <= provider.first("power_off", "vm-app").start
 
 
+def test_a_dependent_powered_off_for_good_does_not_hold_a_cycling_dependency_behind_one_slot():
+    # app needs db and cache; cache (off for good) needs db; db cycles: db must not wait for
+    # cache to go down, which waits for app to go down, which holds the only slot
+    p = plan(
+        update("db", {"cpus": (1, 2)}, restart=True),
+        update("cache", {"power": ("on", "off")}, depends_on=("db",)),
+        update("app", {"cpus": (1, 2)}, depends_on=("db", "cache"), restart=True),
+    )
+    provider, result = run(p, max_unavailable=1)
+    assert set(statuses(result).values()) == {StepStatus.APPLIED}
+    assert provider.first("set_power", "vm-db").end <= provider.first("power_off", "vm-app").start
+
+
 def test_a_vm_that_does_not_come_back_stops_further_restarts():
     provider = FakeProvider(duration=0.03, fail={("restart", "vm-vm1")})
     _, result = run(restarts(4), provider, max_unavailable=1)

@@ -138,6 +138,34 @@ def test_log_writes_the_machine_stream(make_vcsim, run_cli, tmp_path):
     assert sim.password not in log.read_text()
 
 
+def test_a_log_that_cannot_be_written_stops_apply_before_any_change(make_vcsim, run_cli, tmp_path):
+    # /dev/full opens but refuses every write: the plan's records are the log's first lines and
+    # are written before any step, so the apply stops there (docs/apply.md#output-files).
+    sim = make_vcsim(*SMALL)
+    config = _write(tmp_path / "cfg")
+    before = _snapshot(sim)
+    result = run_cli("apply", str(config), "--auto-approve", "--log", "/dev/full", env=sim.env())
+    assert result.code == 1
+    assert result.stderr == (
+        "error: cannot write --log /dev/full: No space left on device; nothing was changed; "
+        "free some space, or choose another disk\n"
+    )
+    assert _snapshot(sim) == before
+    second = run_cli("apply", str(config), "--auto-approve", env=sim.env())
+    assert second.code == 0, second.output  # and the workspace lock was released
+
+
+def test_a_plan_file_that_cannot_be_written_is_one_line(make_vcsim, run_cli, tmp_path):
+    sim = make_vcsim(*SMALL)
+    config = _write(tmp_path / "cfg")
+    result = run_cli("plan", str(config), "--out", "/dev/full", env=sim.env())
+    assert result.code == 1
+    assert result.stderr == (
+        "error: cannot write --out /dev/full: No space left on device; "
+        "free some space, or choose another disk\n"
+    )
+
+
 def test_saved_plan_is_applied_exactly_and_only_that_plan(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
     config, saved = _saved_plan(run_cli, sim, tmp_path)

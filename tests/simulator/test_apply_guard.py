@@ -103,3 +103,49 @@ def test_a_delete_planned_against_a_vm_of_another_workspace_is_refused(make_vcsi
     assert "belongs to workspace 'someone-else'" in outcome.final[0].message
     assert VM in live_vms(provider)
     provider.close()
+
+
+FLEET = ["-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "1", "-vm", "3"]
+
+
+def test_one_read_of_several_vms_is_each_vm_as_read_alone(make_vcsim):
+    provider = provider_for(make_vcsim(*FLEET))
+    morefs = sorted(vm.moref for vm in live_vms(provider).values())
+    assert len(morefs) > 2
+    assert provider.read_vms(morefs) == {moref: provider.read_vm(moref) for moref in morefs}
+    provider.close()
+
+
+def test_one_read_of_several_vms_maps_a_deleted_vm_to_none(make_vcsim, connect_si):
+    sim = make_vcsim(*FLEET)
+    provider = provider_for(sim)
+    vms = live_vms(provider)
+    doomed = find_vm(connect_si(sim), VM)
+    WaitForTask(doomed.PowerOffVM_Task())
+    WaitForTask(doomed.Destroy_Task())
+    read = provider.read_vms(sorted(vm.moref for vm in vms.values()))
+    assert read[vms[VM].moref] is None
+    assert {m: v for m, v in read.items() if v is not None} == {
+        vm.moref: vm for vm in live_vms(provider).values()
+    }
+    provider.close()
+
+
+def test_in_a_wave_only_the_vm_changed_after_the_plan_is_refused(make_vcsim, connect_si):
+    """Steps started together are re-checked by one read: the one VM edited by hand is left
+    alone, the others in the same wave are applied."""
+    sim = make_vcsim(*FLEET)
+    provider = provider_for(sim)
+    vms = [vm for vm in live_vms(provider).values() if vm.cluster]
+    p = plan(*(update(vm, cpus=vm.cpus + 1) for vm in vms))
+    WaitForTask(
+        find_vm(connect_si(sim), VM).ReconfigVM_Task(spec=vim.vm.ConfigSpec(annotation="by hand"))
+    )
+    outcome = run(provider, p)
+    failed = [e for e in outcome.final if e.status is StepStatus.FAILED]
+    assert [e.step.address for e in failed] == [f"DC0/{VM}"]
+    assert "changed in vCenter since the plan was made" in failed[0].message
+    now = live_vms(provider)
+    assert now[VM].cpus == next(vm.cpus for vm in vms if vm.name == VM)
+    assert all(now[vm.name].cpus == vm.cpus + 1 for vm in vms if vm.name != VM)
+    provider.close()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 
 from planner.apply.executor import Executor, StepEvent, StepStatus
 from planner.apply.steps import build_steps
 from planner.model import Power
 from planner.report.apply import ApplyReport
-from tests.support.apply import leftover, live_vms, plan, provider_for, run, update
+from tests.support.apply import Run, leftover, live_vms, plan, provider_for, run, update
 
 SLOW = [
     "-dc",
@@ -36,10 +35,19 @@ def power_on_all(provider):
 def test_ctrl_c_starts_no_new_step_waits_for_the_one_in_flight_and_reports(make_vcsim):
     provider = provider_for(make_vcsim(*SLOW))
     p = power_on_all(provider)
-    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    outcome = run(provider, p, parallelism=1)
-    timer.join()
+    events: list[StepEvent] = []
+
+    def ctrl_c_once_a_power_on_is_in_flight(event: StepEvent) -> None:
+        # sent from inside the apply, so the signal never reaches the test runner itself
+        events.append(event)
+        powers = [
+            e for e in events if e.status is StepStatus.STARTED and e.step.kind.value == "power"
+        ]
+        if powers == [event]:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    executor = Executor(provider, p, build_steps(p), 1, ctrl_c_once_a_power_on_is_in_flight)
+    outcome = Run(executor.run(), events)
     report = ApplyReport(outcome.result, p)
     applied = [
         e for e in outcome.final if e.status is StepStatus.APPLIED and e.step.kind.value == "power"

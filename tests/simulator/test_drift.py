@@ -381,6 +381,7 @@ def test_an_out_file_in_a_missing_directory_is_an_error_before_vcenter_is_read(
     out = tmp_path / "no-such-dir" / "drift.html"
     result = run_cli("drift", str(configs["full"]), "--out", str(out))  # no URL: never connects
     assert result.code == 1
-    assert (
-        result.stderr.strip() == f"error: cannot write {out}: directory {out.parent} does not exist"
+    assert result.stderr.strip() == (
+        f"error: cannot write --out {out}: directory {out.parent} does not exist; "
+        "create it first, or choose another path"
     )

@@ -56,6 +56,7 @@ def vm_records(si: Any) -> list[dict[str, Any]]:
                 "memory_mb": vm.config.hardware.memoryMB,
                 "folder": _folder_path(vm),
                 "workspace": custom.get("vcplan.workspace"),
+                "tags": {},  # a fresh simulator has none (tests/simulator/test_tags.py)
             }
         )
     view.DestroyView()

@@ -39,6 +39,7 @@ DIFFERENT: dict[str, Any] = {
     "annotation": "changed",
     "attributes": {"owner": "b"},
     "extra_config": {"guestinfo.userdata": "b"},
+    "tags": {"env": ["prod"]},
     "disk": [{"size_gb": 20}, {"size_gb": 80}],
     "network_interface": [{"network": "Other"}],
     "power": "off",
@@ -251,7 +252,33 @@ def _apply(vm: Any, name: str, value: Any) -> Any:
         return replace(vm, attributes={**vm.attributes, **value})
     if name == "extra_config":
         return replace(vm, extra_config={**vm.extra_config, **value})
+    if name == "tags":
+        return replace(vm, tags={**vm.tags, **{k: tuple(v) for k, v in value.items()}})
     return replace(vm, **{name: value})
+
+
+def test_only_the_tag_categories_a_vm_names_are_managed():
+    vm = live_vm(tags={"env": ("prod",), "team": ("ops", "web")})
+    assert changed({**same_as_live(vm), "tags": {"env": ["prod"]}}, vm) == {}
+
+
+def test_a_tag_category_the_vm_has_no_tag_in_reads_as_empty():
+    vm = live_vm(tags={})
+    assert changed({**same_as_live(vm), "tags": {"team": []}}, vm) == {}
+    assert changed({**same_as_live(vm), "tags": {"env": ["prod"]}}, vm) == {
+        "tags": ({"env": []}, {"env": ["prod"]})
+    }
+
+
+def test_a_tag_change_never_needs_a_power_cycle():
+    vm = live_vm(power=Power.ON, cpu_hot_add=False)
+    assert not needs_power_cycle({"tags": ({"env": ["dev"]}, {"env": ["prod"]})}, vm)
+
+
+def test_tags_are_changed_between_reconfigure_and_power():
+    order = list(StepKind)
+    assert order.index(StepKind.RECONFIGURE) < order.index(StepKind.TAGS)
+    assert order.index(StepKind.TAGS) < order.index(StepKind.POWER)
 
 
 def test_every_row_is_named_once():

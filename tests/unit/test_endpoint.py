@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.config.endpoint import parse_url, resolve_endpoint
+from planner.config.endpoint import URL_FORMS, parse_url, resolve_endpoint
 from planner.model import Pos, Scope, VCenterSettings
 from planner.model.diagnostics import DiagnosticError
 
@@ -105,3 +105,60 @@ def test_ca_file_and_insecure_come_from_environment_or_config():
 def test_user_with_an_at_sign_in_the_url_keeps_its_domain():
     parsed = parse_url("vpx://svc-vcplan@vsphere.local@vc.example.com/DC1")
     assert (parsed.user, parsed.host) == ("svc-vcplan@vsphere.local", "vc.example.com")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[::1/sdk", "vpx://[fe80::1", "vpx://::1]", "vpx://fe80::1/DC1"]
+)
+def test_an_ipv6_url_with_a_missing_bracket_names_the_form_expected(url):
+    with pytest.raises(DiagnosticError) as caught:
+        parse_url(url)
+    assert caught.value.diagnostics[0].headline() == (
+        f"error: malformed URL {url!r}: an IPv6 address goes inside [ and ]; "
+        "e.g. vpx://[fe80::1]/DC1 or https://[2001:db8::5]:443/sdk"
+    )
+
+
+def test_an_ipv6_url_in_brackets_is_accepted_and_shown_with_them():
+    endpoint = resolve_endpoint("vpx://u@[fe80::1]:8443/DC1", None, False, None, ENV, None)
+    assert (endpoint.host, endpoint.port) == ("fe80::1", 8443)
+    assert endpoint.display_url == "vpx://[fe80::1]:8443/DC1"
+
+
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("vpx://vc/DC1?x=1", "a query (?...)"),
+        ("vpx://vc/DC1?", "a query (?...)"),
+        ("vpx://vc#frag", "a fragment (#...)"),
+        ("https://vc/sdk?insecure=1", "a query (?...)"),
+    ],
+)
+def test_a_query_or_fragment_in_the_url_is_refused_with_the_fix(url, what):
+    with pytest.raises(DiagnosticError) as caught:
+        resolve_endpoint(url, None, False, None, ENV | {"VCPLAN_USER": "u"}, None)
+    assert caught.value.diagnostics[0].headline() == (
+        f"error: URL {url!r} has {what}, which vcplan would ignore (from --url); remove it; "
+        f"the URL forms are {URL_FORMS}"
+    )
+
+
+def test_a_bad_url_names_where_it_came_from():
+    with pytest.raises(DiagnosticError, match=r"\(from VCPLAN_URL\)"):
+        resolve_endpoint(None, None, False, None, ENV | {"VCPLAN_URL": "vpx://vc?x"}, None)
+
+
+def test_a_password_in_a_malformed_url_is_not_shown():
+    with pytest.raises(DiagnosticError) as caught:
+        parse_url("vpx://admin:s3cret@[::1")
+    assert "s3cret" not in str(caught.value)
+    assert "vpx://admin:***@[::1" in str(caught.value)
+
+
+def test_a_malformed_url_on_the_command_line_is_one_line_and_exit_1():
+    from tests.support.cli import run_vcplan
+
+    result = run_vcplan("inventory", "--url", "vpx://u@[fe80::1", env={"VCPLAN_PASSWORD": "x"})
+    assert result.code == 1
+    assert result.stderr.count("\n") == 1
+    assert "internal error" not in result.output and "Traceback" not in result.output
