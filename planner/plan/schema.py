@@ -237,7 +237,7 @@ def _change(path: str, c: Any, workspace: str) -> Problem | None:
     if why:
         return f"{path}.address", why
     action = c["action"]
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:  # a list or map is unhashable
         return f"{path}.action", f"{action!r} is not one of {', '.join(sorted(ACTIONS))}"
     for key in ("restart", "moves", "restart_requested"):
         if key in c and not isinstance(c[key], bool):
