@@ -7,6 +7,8 @@
   after the test. Use it for every test that changes vCenter.
 - `run_cli(*args, env=...)`: runs the `vcplan` console script in a subprocess, as a user would.
 - `connect_si(sim)`: an independent pyvmomi ServiceInstance, to check vCenter behind the CLI's back.
+- every test (autouse): XDG_CACHE_HOME is a directory of its own, so vcplan's parse cache
+  (and the CLI processes a test starts, which inherit it) never touch the user's ~/.cache.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "simulator: the test runs against a vcsim simulator")
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    cache_home = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    monkeypatch.delenv("VCPLAN_NO_CACHE", raising=False)
+    return cache_home
 
 
 @pytest.fixture(scope="session")

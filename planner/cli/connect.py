@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from planner.config.endpoint import resolve_endpoint
+from planner.config.endpoint import Endpoint, resolve_endpoint
 from planner.model import VCenterSettings
 
 if TYPE_CHECKING:
@@ -45,17 +45,21 @@ def open_provider(
         _prompt_password if sys.stdin.isatty() else None,
         timeout,
     )
+    warn_if_insecure(endpoint)
+    provider = VSphereProvider(endpoint)
+    try:
+        yield provider
+    finally:
+        provider.close()
+
+
+def warn_if_insecure(endpoint: Endpoint) -> None:
     if endpoint.insecure:
         print(
             f"warning: TLS certificate verification is off for {endpoint.host}:{endpoint.port} "
             "(--insecure); anyone on the path can read the credentials",
             file=sys.stderr,
         )
-    provider = VSphereProvider(endpoint)
-    try:
-        yield provider
-    finally:
-        provider.close()
 
 
 def keep_for_the_run() -> None:

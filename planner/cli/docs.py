@@ -31,6 +31,11 @@ do not edit by hand. Every command also answers `-h` / `--help`.
   Python 3.11.7 (CPython)
   pyVmomi 9.1.1.0
   ```
+- Parse cache: commands that read a configuration keep each file's parsed syntax tree in
+  `$XDG_CACHE_HOME/vcplan/parse` (else `~/.cache/vcplan/parse`), so an unchanged file is not
+  parsed again; evaluation (`file()`, variables, checks) runs every time. The environment
+  variable `VCPLAN_NO_CACHE=1` turns it off; the directory may be deleted at any time
+  (docs/performance.md#parse-cache).
 - Shell completion: `vcplan --install-completion` (bash, zsh, fish, PowerShell; open a new shell
   afterwards), or `vcplan --show-completion bash` to see the script. It completes commands and
   options, and the VM addresses of `--target` from the configuration in the current directory:

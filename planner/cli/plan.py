@@ -72,14 +72,15 @@ def make_plan(
     timeout: float | None = None,
     restarts: list[str] | None = None,
 ) -> Plan:
-    """Configuration first (offline, all its errors), then one read of vCenter, then the diff."""
-    from planner.cli.connect import keep_for_the_run, open_provider
-    from planner.config import load_config
+    """The configuration (all its errors first) and one read of vCenter, overlapped when the
+    endpoint needs no prompt (docs/performance.md#overlap), then the diff."""
+    from planner.cli.connect import keep_for_the_run
+    from planner.cli.read_ahead import config_and_inventory
     from planner.plan.diff import plan_changes
 
-    config = load_config(directory, list(var or []), list(var_file or []))
-    with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory(tags=config.uses_tags)
+    with config_and_inventory(
+        directory, var or [], var_file or [], url, ca_file, insecure, timeout
+    ) as (config, provider, inventory):
         keep_for_the_run()
         return plan_changes(
             config,

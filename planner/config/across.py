@@ -59,7 +59,11 @@ def _cycles(by_address: dict[Key, DesiredVM]) -> list[Diagnostic]:
     cycle's members are taken out and the rest is sorted again, so separate cycles are all
     reported."""
     graph: dict[Key, set[Key]] = {
-        key: {(vm.datacenter, dep) for dep in vm.depends_on} & by_address.keys() - {key}
+        key: {
+            dep
+            for dep in ((vm.datacenter, name) for name in vm.depends_on)
+            if dep != key and dep in by_address  # not `& keys() - {key}`: a copy of all keys a VM
+        }
         for key, vm in by_address.items()
     }
     found: list[Diagnostic] = []

@@ -10,7 +10,7 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +26,8 @@ from planner.config.evaluate import (
     evaluate,
 )
 from planner.config.files import config_files, read_config_file
-from planner.config.syntax import Attribute, Block, Body, parse_body
+from planner.config.parse_cache import parse_body_cached
+from planner.config.syntax import Attribute, Block, Body
 from planner.config.tag_blocks import check_vm_tags, read_tag_categories
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
@@ -57,11 +58,15 @@ def load_config(
     var_args: Sequence[str] = (),
     var_files: Sequence[Path] = (),
     env: Mapping[str, str] | None = None,
+    on_vcenter: Callable[[VCenterSettings], None] | None = None,
 ) -> DesiredConfig:
     """The checked desired model of a configuration directory, or a DiagnosticError with all
-    of the run's diagnostics (each with a file:line:col where there is one)."""
+    of the run's diagnostics (each with a file:line:col where there is one). `on_vcenter` is
+    called with the vcenter block's settings as soon as they are known and nothing has failed
+    so far, before the VMs are evaluated: `plan` starts reading vCenter then
+    (docs/performance.md#overlap)."""
     with _collector_paused():
-        return _load(directory, var_args, var_files, env)
+        return _load(directory, var_args, var_files, env, on_vcenter)
 
 
 def _load(
@@ -69,6 +74,7 @@ def _load(
     var_args: Sequence[str],
     var_files: Sequence[Path],
     env: Mapping[str, str] | None,
+    on_vcenter: Callable[[VCenterSettings], None] | None = None,
 ) -> DesiredConfig:
     env = os.environ if env is None else env
     diags: list[Diagnostic] = []
@@ -95,7 +101,7 @@ def _load(
             continue
         digest.update(f"{path.name}\0{text}\0".encode())
         try:
-            bodies.append(parse_body(text, str(path)))
+            bodies.append(parse_body_cached(text, str(path)))  # docs/performance.md#parse-cache
         except DiagnosticError as exc:
             diags.extend(exc.diagnostics)
 
@@ -135,6 +141,8 @@ def _load(
 
     workspace = _workspace(blocks["vcplan"], ctx, diags)
     vcenter = _vcenter(blocks["vcenter"], ctx, diags, directory)
+    if on_vcenter is not None and not diags and workspace is not None:
+        on_vcenter(vcenter)
     collected = Collected()
     for block in blocks["datacenter"]:
         collect_datacenter(block, ctx, collected, diags)

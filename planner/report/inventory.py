@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from planner.model import LiveVM
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def inventory_record(vm: LiveVM) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def inventory_record(vm: LiveVM) -> dict[str, Any]:
 
 
 def inventory_table(vms: list[LiveVM]) -> Table:
+    from rich.table import Table  # the table only: --format json does without rich
+
     table = Table(title=f"{len(vms)} VMs", title_justify="left")
     for column in ("datacenter", "cluster", "host", "name", "power", "cpus", "memory_mb"):
         table.add_column(column, justify="right" if column in ("cpus", "memory_mb") else "left")

@@ -11,14 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.apply.provider import Handle, Outcome
 from planner.config.endpoint import Endpoint
 from planner.model import Inventory, LiveVM, Power
 from planner.model.diagnostics import error
 from planner.model.plan import TagCategoryChange
-from providers.vsphere.events import EventRead, read_events
 from providers.vsphere.inventory import read_inventory
 from providers.vsphere.operations import Operations
 from providers.vsphere.session import Session
@@ -26,6 +25,9 @@ from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tasks import TaskWaiter
 from providers.vsphere.watch import VMWatch
 from providers.vsphere.wire import collector_paused
+
+if TYPE_CHECKING:
+    from providers.vsphere.events import EventRead
 
 
 class ExecutorMixin:
@@ -150,16 +152,27 @@ class VSphereProvider(ExecutorMixin):
         is read in a thread while the SOAP pages come in, then the VMs' tags in bulk."""
         if not tags:
             return read_inventory(self.session, self.endpoint.scope)
+        self._can_read_tags()
+        with ThreadPoolExecutor(1, thread_name_prefix="vcplan-tags") as pool:
+            categories = pool.submit(self.tag_ops.live_categories)
+            inventory = read_inventory(self.session, self.endpoint.scope)
+            return self._tagged(inventory, categories.result())
+
+    def add_tags(self, inventory: Inventory) -> Inventory:
+        """An inventory read without tags, with them: `plan` starts its read before the
+        configuration says whether it needs them (docs/performance.md#overlap)."""
+        self._can_read_tags()
+        return self._tagged(inventory, self.tag_ops.live_categories())
+
+    def _can_read_tags(self) -> None:
         if self.is_esx:
             raise error(
                 "a standalone ESXi host has no vSphere tags",
                 hint="tags and tag_category need a vCenter URL (vpx://)",
             )
         self.reads_tags = True
-        with ThreadPoolExecutor(1, thread_name_prefix="vcplan-tags") as pool:
-            categories = pool.submit(self.tag_ops.live_categories)
-            inventory = read_inventory(self.session, self.endpoint.scope)
-            live_categories = categories.result()
+
+    def _tagged(self, inventory: Inventory, live_categories: Any) -> Inventory:
         with collector_paused():  # as the page reader: no GC rescans of the inventory just read
             by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
             vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
@@ -183,6 +196,8 @@ class VSphereProvider(ExecutorMixin):
         self, since: datetime, morefs: frozenset[str], names: frozenset[tuple[str, str]]
     ) -> EventRead:
         """The events that can explain drift of these VMs (providers/vsphere/events.py)."""
+        from providers.vsphere.events import read_events  # drift only: not every command's
+
         return read_events(self.session, since, morefs, names)
 
     def watch(self) -> VMWatch:

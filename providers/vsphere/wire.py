@@ -21,6 +21,7 @@ from typing import Any
 from pyVmomi import VmomiSupport, vim
 
 from planner.model.diagnostics import error
+from providers.vsphere.pages import PageReader
 
 VIM = "{urn:vim25}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -164,18 +165,13 @@ def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] |
             text = resp.read().decode("utf-8", "replace")
             fault = ET.fromstring(text).findtext(".//faultstring") if text else None
             raise error(f"vCenter refused the inventory read: {fault or resp.status}")
-        parser: ET.XMLPullParser = ET.XMLPullParser(events=("end",))
-        token = None
+        reader = PageReader()
         while chunk := resp.read(READ_CHUNK):
-            parser.feed(chunk)
-            for event in parser.read_events():
-                el: ET.Element = event[1]  # type: ignore[misc,assignment]  # "end": an element
-                if el.tag == OBJECTS:
-                    yield _records_from_xml(el)
+            for el in reader.feed(chunk):
+                yield _records_from_xml(el)
+                if reader.elements_kept:
                     el.clear()
-                elif el.tag == TOKEN:
-                    token = el.text
-        parser.close()
+        token = reader.close()
     except BaseException:
         conn.close()
         stub.DropConnections()

@@ -27,8 +27,35 @@ def load(
     var_files: Sequence[Path] = (),
     env: Mapping[str, str] | None = None,
 ) -> DesiredConfig:
+    """Loads twice: cold, then with the parse cache the first load filled. The two must agree
+    to the last diagnostic and position (the cache may only ever make a load faster), so every
+    test of this folder checks the cache too."""
     write(directory, text)
-    return load_config(directory, var_args, var_files, env or {})
+    cold = _outcome(directory, var_args, var_files, env)
+    warm = _outcome(directory, var_args, var_files, env)
+    assert warm == cold, "a load from the parse cache differs from a fresh parse"
+    if isinstance(warm, DiagnosticError):
+        raise warm
+    return warm
+
+
+def _outcome(
+    directory: Path,
+    var_args: Sequence[str],
+    var_files: Sequence[Path],
+    env: Mapping[str, str] | None,
+) -> DesiredConfig | DiagnosticError:
+    try:
+        return load_config(directory, var_args, var_files, env or {})
+    except DiagnosticError as exc:
+        return _ComparableError(exc.diagnostics)
+
+
+class _ComparableError(DiagnosticError):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DiagnosticError) and self.diagnostics == other.diagnostics
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def vms(directory: Path, body: str, **kwargs: object) -> dict[str, DesiredVM]:

@@ -117,3 +117,35 @@ def test_session_is_logged_out_at_exit(run_cli, make_vcsim):
     with open_si(sim) as si:
         sessions = si.content.sessionManager.sessionList
         assert [s.key for s in sessions] == [si.content.sessionManager.currentSession.key]
+
+
+def _broken_config(tmp_path):
+    (tmp_path / "main.hcl").write_text(
+        'vcplan {\n  workspace = "t"\n}\n'
+        'datacenter "DC0" {\n  cluster "DC0_C0" {\n    vm "a" {\n      cpus = 0\n    }\n  }\n}\n'
+    )
+    return tmp_path
+
+
+def test_plan_reports_a_broken_vm_block_alone_and_logs_out_the_read_it_started(
+    run_cli, make_vcsim, tmp_path
+):
+    """plan starts reading vCenter before the VMs are evaluated (docs/performance.md#overlap):
+    a VM's error is still the only output, and that read's session is closed."""
+    sim = make_vcsim("-cluster", "1", "-host", "1", "-vm", "1")
+    result = run_cli("plan", str(_broken_config(tmp_path)), env=sim.env())
+    assert result.code == 1
+    lines = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1 and "main.hcl:7:14: error: cpus must be at least 1" in lines[0]
+    with open_si(sim) as si:
+        sessions = si.content.sessionManager.sessionList
+        assert [s.key for s in sessions] == [si.content.sessionManager.currentSession.key]
+
+
+def test_plan_with_a_wrong_password_is_one_line_after_a_valid_configuration(
+    run_cli, readonly_vcsim, tmp_path
+):
+    (tmp_path / "main.hcl").write_text('vcplan {\n  workspace = "t"\n}\n')
+    env = readonly_vcsim.env() | {"VCPLAN_PASSWORD": "not-the-password-123"}
+    result = run_cli("plan", str(tmp_path), env=env)
+    _assert_one_clean_error(result, "not-the-password-123", "login refused", readonly_vcsim.user)
