@@ -108,10 +108,11 @@ def _scalars() -> st.SearchStrategy[str]:
         strings(),
         st.sampled_from(
             [
-                # small forms of the unbounded ones (a 1 GB format width and a catastrophic
-                # regex are input limits, docs/language.md#functions, tested where they are bound)
+                # the input limits (docs/language.md#limits): a 1 GB width, a catastrophic regex
+                'format("%999999999d", 1)',
                 'format("%9999d", 1)',
-                'regex("(a+)+$", "aaaaaaaaaaaa!")',
+                'regex("^(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!")',
+                '"a\\qb"',
                 "var.missing",
                 "local.missing",
                 "count.index",
