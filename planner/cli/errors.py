@@ -10,12 +10,31 @@ import sys
 
 import typer
 
-from planner.model.diagnostics import DiagnosticError
+from planner.model.diagnostics import Diagnostic, DiagnosticError
 from planner.report.diagnostics import render_diagnostic
+from planner.report.redact import encoded_forms, redact_message
+
+
+def _known_secrets() -> list[str]:
+    """The password this run was given (VCPLAN_PASSWORD), in the forms it could be printed."""
+    return encoded_forms(os.environ.get("VCPLAN_PASSWORD", ""))
+
+
+def masked(exc: DiagnosticError) -> DiagnosticError:
+    """The same diagnostics with the password masked wherever a message quotes it
+    (docs/security.md#secrets)."""
+    known = _known_secrets()
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else redact_message(text, known)
+
+    return DiagnosticError(
+        Diagnostic(clean(d.message) or "", d.pos, clean(d.hint)) for d in exc.diagnostics
+    )
 
 
 def print_diagnostics(exc: DiagnosticError) -> None:
-    for diag in exc.diagnostics:
+    for diag in masked(exc).diagnostics:
         print(render_diagnostic(diag), file=sys.stderr)
 
 
@@ -44,9 +63,9 @@ def run_guarded(app: typer.Typer, args: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: never a traceback for users
         if os.environ.get("VCPLAN_DEBUG"):
             raise
+        detail = redact_message(f"{type(exc).__name__}: {exc}", _known_secrets())
         print(
-            f"error: internal error ({type(exc).__name__}: {exc}); "
-            "rerun with VCPLAN_DEBUG=1 and report it",
+            f"error: internal error ({detail}); rerun with VCPLAN_DEBUG=1 and report it",
             file=sys.stderr,
         )
         return 1

@@ -111,5 +111,7 @@ def run_output(json_mode: bool, log: Path | None) -> Iterator[RunOutput]:
         try:
             yield output
         except DiagnosticError as exc:
-            output.errors(exc)
+            from planner.cli.errors import masked
+
+            output.errors(masked(exc))
             raise

@@ -6,6 +6,7 @@ Imports nothing of ours outside this package, and nothing of pyVmomi, rich or ty
 from planner.model.config import Container, DesiredConfig, TagCategory, VCenterSettings
 from planner.model.inventory import ClusterInfo, HostInfo, Inventory, LiveTagCategory, Scope
 from planner.model.vm import (
+    INSTANCE_MARKER,
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
     WORKSPACE_MARKER,
@@ -21,6 +22,7 @@ from planner.model.vm import (
 )
 
 __all__ = [
+    "INSTANCE_MARKER",
     "MARKER_PREFIX",
     "PREVENT_DESTROY_MARKER",
     "WORKSPACE_MARKER",

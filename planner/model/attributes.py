@@ -94,6 +94,12 @@ def _live_folder(vm: LiveVM) -> str:
     return vm.folder
 
 
+def _live_workspace(vm: LiveVM) -> str | None:
+    """The marker as written in the custom attribute: a VM owned only through its create spec's
+    copy still needs it written, so it reads as unmarked here (docs/language.md#ownership)."""
+    return None if vm.markers_pending else vm.workspace
+
+
 ATTRIBUTES: tuple[Attribute, ...] = (
     # a standalone host's VM has cluster None, so `cluster` is compared even when unset
     Attribute("cluster", Compare.SCALAR, StepKind.MOVE, lambda vm: vm.cluster, moves=True,
@@ -129,8 +135,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("tags", Compare.DECLARED_KEYS, StepKind.TAGS,
               lambda vm: {k: list(v) for k, v in vm.tags.items()}, absent=[]),
     Attribute("power", Compare.SCALAR, StepKind.POWER, lambda vm: vm.power.value),
-    Attribute("workspace", Compare.SCALAR, StepKind.MARKERS, lambda vm: vm.workspace,
-              ignorable=False),
+    Attribute("workspace", Compare.SCALAR, StepKind.MARKERS, _live_workspace, ignorable=False),
     Attribute("prevent_destroy", Compare.SCALAR, StepKind.MARKERS,
               lambda vm: vm.prevent_destroy, ignorable=False),
 )  # fmt: skip

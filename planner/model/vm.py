@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 WORKSPACE_MARKER = "vcplan.workspace"
 PREVENT_DESTROY_MARKER = "vcplan.prevent_destroy"
 MARKER_PREFIX = "vcplan."
+# The create spec's copy of the markers is bound to the instance UUID the spec gives the VM, so
+# a copy of the VM made outside vcplan (a new instance UUID) is not owned
+# (docs/language.md#ownership).
+INSTANCE_MARKER = "vcplan.instance_uuid"
 
 
 class Power(enum.Enum):
@@ -118,6 +122,9 @@ class LiveVM:
     # vSphere tags, category -> sorted tag names; empty when the run did not read tags
     # (docs/language.md#tags)
     tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the markers are known only from the copy the create spec wrote (extraConfig): the custom
+    # attributes are still to be written (an apply was interrupted right after the create)
+    markers_pending: bool = False
 
     @property
     def address(self) -> str:

@@ -33,3 +33,20 @@ def redact(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
     return text
+
+
+def encoded_forms(secret: str) -> list[str]:
+    """A secret as it may be written out: plain, URL-encoded, JSON-escaped (longest first)."""
+    import json
+    from urllib.parse import quote, quote_plus
+
+    if len(secret) < 4:  # too short to tell from ordinary text; never printed by vcplan itself
+        return []
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact_message(text: str, known: list[str]) -> str:
+    """A message with the known secrets and any URL password in it masked: an error may quote a
+    value from a file (a plan file's field), and that value may be the password."""
+    return redact(text, sorted({*known, *secrets_in(text)}, key=len, reverse=True))

@@ -37,6 +37,7 @@ from planner.model import (
     Scope,
 )
 from planner.model.diagnostics import error
+from providers.vsphere.markers import read_markers
 from providers.vsphere.session import Session
 from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
 
@@ -60,7 +61,7 @@ VM_PROPERTIES = [
     "config.instanceUuid",
     "guest.toolsRunningStatus",
     "customValue",
-    "config.extraConfig",  # the extra_config attribute, and the markers on a standalone ESXi host
+    "config.extraConfig",  # extra_config, and the markers on ESXi or from a create spec
 ]
 ESX_EXTRA_PROPERTIES: list[str] = []  # every path vcplan reads is in VM_PROPERTIES now
 
@@ -297,20 +298,6 @@ def _extra_config(props: Mapping[str, Any]) -> dict[str, str]:
     return dict(props.get("config.extraConfig") or [])
 
 
-def _markers(
-    props: Mapping[str, Any], field_names: Mapping[int, str], extra: Mapping[str, str], esx: bool
-) -> dict:
-    """All custom attributes (or, on ESXi, vcplan.* extraConfig keys) by name."""
-    values: dict[str, str] = {}
-    for key, value in props.get("customValue") or []:
-        name = field_names.get(key)
-        if name is not None:
-            values[name] = value
-    if esx:
-        values.update({k: v for k, v in extra.items() if k.startswith(MARKER_PREFIX)})
-    return values
-
-
 def _live_vm(
     moid: str,
     props: Mapping[str, Any],
@@ -326,7 +313,7 @@ def _live_vm(
     cluster, _standalone = topo.compute_of(host)
     disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
     extra = _extra_config(props)
-    custom = _markers(props, field_names, extra, esx)
+    custom, pending = read_markers(props, field_names, extra, esx)
     return LiveVM(
         datacenter=topo.datacenter_of(host) or "",
         name=props.get("name", ""),
@@ -354,6 +341,7 @@ def _live_vm(
         workspace=custom.get(WORKSPACE_MARKER) or None,
         prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
         extra_config={k: v for k, v in extra.items() if not k.startswith(MARKER_PREFIX)},
+        markers_pending=pending,
     )
 
 

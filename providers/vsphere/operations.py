@@ -3,7 +3,8 @@ returns a Handle at once; providers/vsphere/tasks.py waits for them.
 
 Each operation acts on the attributes the planner says changed (the attribute table decides,
 planner/model/attributes.py); it does not decide again. Written for a real vCenter; where the
-simulator differs (it ignores a clone's relocate and config specs and its powerOn flag) the
+simulator differs (of a clone's config spec it keeps only extraConfig and instanceUuid, and it
+ignores the relocate spec and the powerOn flag) the
 executor's read-back after a create reconciles the rest. Returns planner types only.
 """
 
@@ -13,11 +14,18 @@ import threading
 import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+from uuid import uuid4
 
 from pyVmomi import vim, vmodl
 
 from planner.apply.provider import Handle, OperationRefused
-from planner.model import PREVENT_DESTROY_MARKER, WORKSPACE_MARKER, LiveVM, Power
+from planner.model import (
+    INSTANCE_MARKER,
+    PREVENT_DESTROY_MARKER,
+    WORKSPACE_MARKER,
+    LiveVM,
+    Power,
+)
 from providers.vsphere.customization import nic_count, specification
 from providers.vsphere.devices import Devices
 from providers.vsphere.guards import refuse_if_name_taken
@@ -40,6 +48,21 @@ _fields_lock = threading.Lock()
 def _option_values(values: Mapping[str, str]) -> list[Any]:
     """extraConfig entries; vCenter adds a key that is missing and replaces one that exists."""
     return [vim.option.OptionValue(key=k, value=str(v)) for k, v in values.items()]
+
+
+def _mark_from_creation(spec: Any, after: Mapping[str, Any]) -> None:
+    """Ownership first (docs/language.md#ownership): the create spec itself carries the markers
+    in extraConfig, bound to an instance UUID it chooses, so the VM is this workspace's from the
+    moment it exists, even if the apply stops before the markers step writes the custom
+    attributes (which stay what users see, and win once written)."""
+    uuid = str(uuid4())
+    spec.instanceUuid = uuid
+    markers = {
+        WORKSPACE_MARKER: after["workspace"],
+        PREVENT_DESTROY_MARKER: str(bool(after.get("prevent_destroy"))).lower(),
+        INSTANCE_MARKER: uuid,
+    }
+    spec.extraConfig = list(spec.extraConfig or []) + _option_values(markers)
 
 
 class Operations(Lookup):
@@ -94,6 +117,7 @@ class Operations(Lookup):
         pool = self.pool(compute, after.get("resource_pool"))
         datastore = self.datastore(dc, after["datastore"]) if after.get("datastore") else None
         config = self._hardware_spec(after)
+        _mark_from_creation(config, after)
         if after.get("template"):
             template = self._named(dc.vmFolder, vim.VirtualMachine, after["template"], "template")
             location = vim.vm.RelocateSpec(pool=pool, host=host, datastore=datastore)

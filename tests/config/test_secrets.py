@@ -37,3 +37,21 @@ def test_no_error_output_shows_the_password(tmp_path, capsys, command, text):
 def test_a_masked_line_keeps_everything_but_the_secret():
     line = f'  url = "vpx://admin:{PASSWORD}@vc.example.com/DC0"'
     assert redact(line, secrets_in(line)) == '  url = "vpx://admin:***@vc.example.com/DC0"'
+
+
+def test_password_quoted_from_a_plan_file_is_masked_in_the_error(tmp_path, capsys, monkeypatch):
+    """A schema error quotes the bad value; when that value is the password it is masked."""
+    import json
+
+    from planner.model.plan import Plan
+    from planner.plan.files import plan_to_dict
+    from tests.builders import create
+
+    doc = plan_to_dict(Plan("ws", "vpx://vc", "2024-01-01T00:00:00Z", (create("new"),)))
+    doc["changes"][0]["after"]["cpus"] = PASSWORD
+    (tmp_path / "edited.plan").write_text(json.dumps(doc))
+    monkeypatch.setenv("VCPLAN_PASSWORD", PASSWORD)
+    code = run_guarded(app, ["apply", str(tmp_path / "edited.plan"), "--auto-approve"])
+    out = capsys.readouterr()
+    assert code == 1 and "after.cpus: '***' is not a whole number" in out.err
+    assert PASSWORD not in out.out + out.err

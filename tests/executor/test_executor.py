@@ -64,6 +64,30 @@ def test_created_vm_is_read_back_and_only_what_still_differs_is_reconciled():
     assert statuses(result)["DC0/a move"] is StepStatus.UNCHANGED
 
 
+def test_a_create_is_given_the_plans_workspace_and_prevent_destroy_to_mark_the_vm_with():
+    """Ownership first (docs/language.md#ownership): the provider marks the VM in its create
+    spec, with the plan's workspace whatever the change's `after` says."""
+    provider, _ = run(plan(create("a", prevent_destroy=True, workspace="edited")))
+    (given,) = provider.first("create_vm", "DC0/a").args
+    assert given["workspace"] == "test-ws" and given["prevent_destroy"] is True
+
+
+def test_a_stop_during_a_create_lets_it_finish_and_starts_no_markers_step():
+    provider = FakeProvider(duration=0.2)
+    executor: list[Executor] = []
+
+    def stop_at_create(event: StepEvent) -> None:
+        if event.step.kind.value == "create" and event.status is StepStatus.STARTED:
+            executor[0].request_stop()
+
+    p = plan(create("a"))
+    executor.append(Executor(provider, p, build_steps(p), 1, stop_at_create, wait_timeout=1.0))
+    result = executor[0].run()
+    assert statuses(result)["DC0/a create"] is StepStatus.APPLIED
+    assert statuses(result)["DC0/a markers"] is StepStatus.SKIPPED
+    assert provider.ops() == ["create_vm"]
+
+
 def test_failed_step_skips_the_rest_of_its_vm_and_its_dependents_but_not_others():
     provider = FakeProvider(fail={("power_off", "vm-db")})
     p = plan(

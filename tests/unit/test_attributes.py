@@ -291,3 +291,9 @@ def test_a_customization_on_an_existing_vm_is_never_a_change():
     assert changed(after, vm) == {}
     assert BY_NAME["customize"].step is StepKind.CREATE
     assert not BY_NAME["customize"].ignorable
+
+
+def test_a_vm_owned_only_through_its_create_spec_reads_as_unmarked_so_apply_writes_the_marker():
+    pending = replace(live_vm(), workspace="ws", markers_pending=True)
+    assert "workspace" in changed({"workspace": "ws"}, pending)
+    assert "workspace" not in changed({"workspace": "ws"}, replace(pending, markers_pending=False))

@@ -40,7 +40,10 @@ def test_show_completion_prints_a_script_for_the_shell():
     out = subprocess.run(
         [str(vcplan), "--show-completion", "bash"], capture_output=True, text=True, timeout=60
     )
-    assert out.returncode == 0 and "_VCPLAN_COMPLETE" in out.stdout
+    assert out.returncode == 0 and "_VCPLAN_COMPLETE" in out.stdout, (
+        out.returncode,
+        out.stderr[-2000:],
+    )
 
 
 def show_on_a_terminal(args: list[str], env: dict[str, str]) -> str:

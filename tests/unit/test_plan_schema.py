@@ -134,3 +134,16 @@ def test_an_edited_plan_cannot_point_the_domain_join_at_another_secret(tmp_path,
         d["changes"][0]["after"]["customize"] = {"hostname": "app", "windows": windows}
 
     assert "changes[0].after.customize" in refusal(edited(tmp_path, edit))
+
+
+def test_password_in_a_plan_files_url_is_refused_and_not_echoed(tmp_path):
+    path = edited(tmp_path, lambda doc: doc.update(url="vpx://admin:Hunter2-pw@vc"))
+    message = refusal(path)
+    assert "url: holds a password" in message and "Hunter2" not in message
+
+
+@pytest.mark.parametrize("action", [[], {}, ["delete"]], ids=["empty list", "map", "list"])
+def test_an_action_that_is_a_list_or_a_map_is_refused_not_an_internal_error(tmp_path, action):
+    """Found by the fuzz suite: an unhashable action crashed the membership test."""
+    path = edited(tmp_path, lambda doc: doc["changes"][1].update(action=action))
+    assert "changes[1].action" in refusal(path)
