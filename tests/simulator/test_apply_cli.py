@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 
@@ -300,8 +301,9 @@ datacenter "DC0" {
 """
 
 
-def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
-    make_vcsim, run_cli, tmp_path
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
+    make_vcsim, run_cli, tmp_path, sig
 ):
     sim = make_vcsim(*SLOW)
     config = _write(tmp_path / "cfg", ALL_ON)
@@ -319,7 +321,7 @@ def test_ctrl_c_finishes_the_step_in_flight_prints_the_summary_and_exits_1(
     for line in proc.stdout:  # plain progress: a line as each VM's work starts
         lines.append(line)
         if sum(": updating" in seen for seen in lines) == 2:  # one step done, one in flight
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             break
     rest, err = proc.communicate(timeout=60)
     output = "".join(lines) + rest + err
