@@ -38,7 +38,8 @@ do not edit by hand. Every command also answers `-h` / `--help`.
   (docs/performance.md#parse-cache).
 - Shell completion: `vcplan --install-completion` (bash, zsh, fish, PowerShell; open a new shell
   afterwards), or `vcplan --show-completion` to see the script for the shell it runs in. It
-  completes commands and options, and the VM addresses of `--target` from the configuration in the current directory:
+  completes commands and options, and the VM addresses of `--target` from the configuration in
+  the current directory:
 
   ```console
   $ cd examples/quickstart && vcplan plan --target DC0/qs<TAB>
