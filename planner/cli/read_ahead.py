@@ -12,7 +12,6 @@ its session closed and its result dropped.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -99,14 +98,13 @@ def config_and_inventory(
     from planner.config import load_config
 
     ahead = _ReadAhead(url, ca_file, insecure, timeout)
-    with _collector_paused():  # once for both: each side's own pause would undo the other's
-        try:
-            config = load_config(directory, var, var_file, on_vcenter=ahead.start)
-        except BaseException:
-            ahead.discard()
-            raise
-        if ahead.thread is not None:
-            provider, inventory = ahead.result()
+    try:
+        config = load_config(directory, var, var_file, on_vcenter=ahead.start)
+    except BaseException:
+        ahead.discard()
+        raise
+    if ahead.thread is not None:
+        provider, inventory = ahead.result()
     if ahead.thread is None:
         with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
             yield config, provider, provider.read_inventory(tags=config.uses_tags)
@@ -117,14 +115,3 @@ def config_and_inventory(
         yield config, provider, inventory
     finally:
         provider.close()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -6,12 +6,10 @@ together in one DiagnosticError; it never returns a half-checked configuration.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,26 +29,13 @@ from planner.config.syntax import Attribute, Block, Body
 from planner.config.tag_blocks import check_vm_tags, read_tag_categories
 from planner.config.values import describe, sorted_set
 from planner.config.variables import declare_variables, resolve_variables
+from planner.gc_pause import collector_paused
 from planner.model import DesiredConfig, Pos, VCenterSettings
 from planner.model.diagnostics import Diagnostic, DiagnosticError
 from planner.model.names import workspace_problem
 
 TOP_LEVEL_BLOCKS = ("vcplan", "vcenter", "variable", "locals", "tag_category", "datacenter")
 VCENTER_ATTRIBUTES = ("url", "user", "ca_file", "insecure")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing a fleet's configuration allocates millions of short-lived, acyclic objects (lark
-    trees, tokens); the cyclic garbage collector re-scanning them was 60% of the load on
-    5,000 VM blocks (bench/plan.py). Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_config(
@@ -65,7 +50,7 @@ def load_config(
     called with the vcenter block's settings as soon as they are known and nothing has failed
     so far, before the VMs are evaluated: `plan` starts reading vCenter then
     (docs/performance.md#overlap)."""
-    with _collector_paused():
+    with collector_paused():
         return _load(directory, var_args, var_files, env, on_vcenter)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.apply.provider import Handle, Outcome
 from planner.config.endpoint import Endpoint
+from planner.gc_pause import collector_paused
 from planner.model import Inventory, LiveVM, Power
 from planner.model.diagnostics import error
 from planner.model.plan import TagCategoryChange
@@ -24,7 +25,6 @@ from providers.vsphere.session import Session
 from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tasks import TaskWaiter
 from providers.vsphere.watch import VMWatch
-from providers.vsphere.wire import collector_paused
 
 if TYPE_CHECKING:
     from providers.vsphere.events import EventRead

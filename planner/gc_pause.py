@@ -1,0 +1,39 @@
+"""One pause of Python's cyclic garbage collector, shared by every reader of large inputs.
+
+Reading a fleet (the configuration's lark trees, vCenter's XML pages, the tags merged into
+them) allocates millions of short-lived, acyclic objects beside a growing heap the caller
+keeps: the collector re-scanning that heap cost as much as the parsing itself (bench/plan.py,
+bench/inventory.py, docs/performance.md). Reference counting still frees the objects.
+
+The pause is counted, not saved and restored: plan reads vCenter in one thread while it
+evaluates the configuration in another, and with save-and-restore the first to finish would
+switch the collector back on under the other.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_holders = 0
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    global _holders, _was_enabled
+    with _lock:
+        if _holders == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _was_enabled:
+                gc.enable()
