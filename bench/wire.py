@@ -9,7 +9,7 @@ from typing import Any
 from pyVmomi import vim
 
 from providers.vsphere.inventory import VM_PROPERTIES, retrieve_options, view_filter_spec
-from providers.vsphere.page_fetch import TokenScan
+from providers.vsphere.page_fetch import TokenScan, soap_headers
 
 
 def raw_fetch(si: Any) -> tuple[float, int]:
@@ -22,11 +22,7 @@ def raw_fetch(si: Any) -> tuple[float, int]:
     spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
     info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
     cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
-    headers = {
-        "Cookie": stub.cookie,
-        "SOAPAction": stub.versionId,
-        "Content-Type": "text/xml; charset=UTF-8",
-    }
+    headers = soap_headers(stub)
     total = 0
     start = time.perf_counter()
     body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])

@@ -12,21 +12,23 @@ token must agree with the scan's, or the read stops with an error.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
+import socket
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from planner.model.diagnostics import error
+from providers.vsphere.pages import TOKEN_TEXT
 
 READ_CHUNK = 1 << 16
 QUEUE_CHUNKS = 256  # 16 MB of a response ahead of the parser at most: the socket waits then
-_TOKEN = re.compile(rb"<(?:[\w.-]+:)?token>([^<]*)</(?:[\w.-]+:)?token>")
 _OBJECTS_OPEN = re.compile(rb"<(?:[\w.-]+:)?objects[\s>/]")
 _OBJECTS_CLOSE = re.compile(rb"</(?:[\w.-]+:)?objects\s*>")
-_END = object()  # a page's end, on the queue
 
 
 class TokenScan:
@@ -58,20 +60,73 @@ class TokenScan:
         return self.token
 
     def _find(self, data: bytes) -> None:
-        if self.token is None and (match := _TOKEN.search(data)):
+        if self.token is None and (match := TOKEN_TEXT.search(data)):
             self.token = match.group(1).decode()
 
 
-def _fetch_pages(
-    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str], out: queue.Queue[Any]
-) -> Callable[[], None]:
-    """Start the fetching thread; return what stops it."""
-    stop = threading.Event()
-    headers = {
+def soap_headers(stub: Any) -> dict[str, str]:
+    """What pyVmomi itself sends with a request on this session."""
+    return {
         "Cookie": stub.cookie,
         "SOAPAction": stub.versionId,
         "Content-Type": "text/xml; charset=UTF-8",
     }
+
+
+def _page(conn: Any, stub: Any, body: bytes | str) -> Iterator[bytes | str | None]:
+    """One request on `conn`: the response's bytes as they arrive, then its token."""
+    conn.request("POST", stub.path, body, soap_headers(stub))
+    resp = conn.getresponse()
+    if resp.status != 200:
+        raise error(f"vCenter refused the inventory read: {_refusal(resp)}")
+    scan = TokenScan()
+    while chunk := resp.read(READ_CHUNK):
+        scan.feed(chunk)
+        yield chunk
+    yield scan.close()
+
+
+def _refusal(resp: Any) -> str:
+    """The SOAP fault's text; a proxy in front of vCenter answers with plain text or HTML."""
+    text = resp.read().decode("utf-8", "replace")
+    try:
+        fault = ET.fromstring(text).findtext(".//faultstring") if text else None
+    except ET.ParseError:
+        fault = None
+    return fault or f"HTTP {resp.status} {resp.reason}".strip()
+
+
+def serial_pages(
+    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str]
+) -> Iterator[bytes | str | None]:
+    """As `pipelined_pages`, in the caller's thread: each page requested once the last one is
+    read (a read of one page, and the benchmark's A/B)."""
+    conn = stub.GetConnection()
+    body: bytes | str | None = first
+    try:
+        while body is not None:
+            for item in _page(conn, stub, body):
+                yield item
+                if not isinstance(item, bytes):
+                    body = next_body(item) if item else None
+    except BaseException:
+        conn.close()
+        stub.DropConnections()
+        raise
+    stub.ReturnConnection(conn)
+
+
+STOP_WAIT = 2.0  # seconds a stopped read waits for its thread; the thread is a daemon
+
+
+def pipelined_pages(
+    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str]
+) -> Iterator[bytes | str | None]:
+    """Each page's bytes as they arrive, then its token (None after the last page); a thread
+    requests the next page as soon as this one's bytes are all read."""
+    out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
+    stop = threading.Event()
+    conn = stub.GetConnection()
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -84,65 +139,41 @@ def _fetch_pages(
 
     def run() -> None:
         body: bytes | str | None = first
-        conn = stub.GetConnection()
         try:
-            while body is not None:
-                conn.request("POST", stub.path, body, headers)
-                resp = conn.getresponse()
-                if resp.status != 200:
-                    text = resp.read().decode("utf-8", "replace")
-                    fault = ET.fromstring(text).findtext(".//faultstring") if text else None
-                    raise error(f"vCenter refused the inventory read: {fault or resp.status}")
-                scan = TokenScan()
-                while chunk := resp.read(READ_CHUNK):
-                    scan.feed(chunk)
-                    if not put(chunk):
+            while body is not None and not stop.is_set():
+                for item in _page(conn, stub, body):
+                    if not put(item):
                         raise _Stopped
-                token = scan.close()
-                body = next_body(token) if token else None
-                if not put((_END, token)):
-                    raise _Stopped
-        except _Stopped:
-            conn.close()
-            stub.DropConnections()
+                    if not isinstance(item, bytes):
+                        body = next_body(item) if item else None
         except BaseException as exc:  # handed to the parsing side, which raises it
             conn.close()
             stub.DropConnections()
-            put(exc)
+            if not isinstance(exc, _Stopped):
+                put(exc)
         else:
             stub.ReturnConnection(conn)
 
     thread = threading.Thread(target=run, name="vcplan-pages", daemon=True)
     thread.start()
-
-    def halt() -> None:
-        stop.set()
-        thread.join()
-
-    return halt
-
-
-class _Stopped(Exception):
-    """The parsing side went away: the fetch ends with it."""
-
-
-def pipelined_pages(
-    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str]
-) -> Iterator[bytes | str | None]:
-    """Each page's bytes as they arrive, then its token (None after the last page); the
-    next page is requested by the thread as soon as this one's bytes are all read."""
-    out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
-    halt = _fetch_pages(stub, first, next_body, out)
     try:
         while True:
             item = out.get()
             if isinstance(item, BaseException):
                 raise item
-            if isinstance(item, tuple):  # a page's end: its token
-                yield item[1]
-                if item[1] is None:
-                    return
-            else:
-                yield item
+            yield item
+            if item is None:
+                return
     finally:
-        halt()
+        stop.set()
+        deadline = time.monotonic() + STOP_WAIT
+        while thread.is_alive() and time.monotonic() < deadline:
+            # stopped early (Ctrl-C, an error): unblock a read waiting for the next page, also
+            # one whose connection the thread was opening as this one was shut
+            with contextlib.suppress(OSError, AttributeError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            thread.join(timeout=0.05)
+
+
+class _Stopped(Exception):
+    """The parsing side went away: the fetch ends with it."""

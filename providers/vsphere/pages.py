@@ -22,7 +22,8 @@ _OBJECTS_OPEN = re.compile(rb"<objects[\s>/]")
 _OBJECTS_CLOSE = b"</objects>"
 _NS_DECL = re.compile(rb'\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=\s*"([^"]*)"')
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
-_TOKEN_TEXT = re.compile(rb"<token>([^<]*)</token>")
+# a token element, with or without a namespace prefix (the page fetcher scans for it too)
+TOKEN_TEXT = re.compile(rb"<(?:[\w.-]+:)?token>([^<]*)</(?:[\w.-]+:)?token>")
 _WRAPPER_END = b"</vcplan-page>"
 PROLOGUE_MAX = 1 << 16  # no unprefixed `<objects` by then: a response of another shape
 
@@ -85,7 +86,7 @@ class PageReader:
         self._outside.append(self._buf)
         if self._token is None:
             for part in self._outside:
-                if match := _TOKEN_TEXT.search(part):
+                if match := TOKEN_TEXT.search(part):
                     self._token = match.group(1).decode()
         return self._token
 

@@ -86,7 +86,8 @@ class ReadBack:
             reportMissingObjectsInResults=True,
         )
         collector = self.session.content.propertyCollector
-        yield from fetch_vm_records_wire(stub, collector, spec, retrieve_options())
+        # one page (a wave is at most a page): no thread to fetch a next one
+        yield from fetch_vm_records_wire(stub, collector, spec, retrieve_options(), pipelined=False)
 
     def _paths(self) -> list[str]:
         return VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if self.session.is_esx else [])

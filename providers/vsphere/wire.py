@@ -21,13 +21,11 @@ from pyVmomi import VmomiSupport, vim
 
 from planner.gc_pause import collector_paused
 from planner.model.diagnostics import error
-from providers.vsphere.page_fetch import pipelined_pages
+from providers.vsphere.page_fetch import pipelined_pages, serial_pages
 from providers.vsphere.pages import PageReader
 
 VIM = "{urn:vim25}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-READ_CHUNK = 1 << 16
-OBJECTS, TOKEN = f"{VIM}objects", f"{VIM}token"
 OBJ, PROP_SET, NAME, VAL = f"{VIM}obj", f"{VIM}propSet", f"{VIM}name", f"{VIM}val"
 
 INT_PATHS = {
@@ -151,45 +149,14 @@ def _records_from_xml(objects: ET.Element) -> tuple[str, dict[str, Any]]:
     return moid or "", props
 
 
-def _post(stub: Any, body: str | bytes) -> Iterator[tuple[str, dict[str, Any]] | str]:
-    """POST one request on pyVmomi's connection; yield records, then the page token if any."""
-    headers = {
-        "Cookie": stub.cookie,
-        "SOAPAction": stub.versionId,
-        "Content-Type": "text/xml; charset=UTF-8",
-    }
-    conn = stub.GetConnection()
-    try:
-        conn.request("POST", stub.path, body, headers)
-        resp = conn.getresponse()
-        if resp.status != 200:
-            text = resp.read().decode("utf-8", "replace")
-            fault = ET.fromstring(text).findtext(".//faultstring") if text else None
-            raise error(f"vCenter refused the inventory read: {fault or resp.status}")
-        reader = PageReader()
-        while chunk := resp.read(READ_CHUNK):
-            for el in reader.feed(chunk):
-                yield _records_from_xml(el)
-                if reader.elements_kept:
-                    el.clear()
-        token = reader.close()
-    except BaseException:
-        conn.close()
-        stub.DropConnections()
-        raise
-    stub.ReturnConnection(conn)
-    if token:
-        yield token
-
-
 def fetch_vm_records_wire(
-    stub: Any, collector: Any, spec: Any, options: Any
+    stub: Any, collector: Any, spec: Any, options: Any, pipelined: bool = True
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean, the next
-    page fetched while this one is parsed (page_fetch.py; VCPLAN_NO_PIPELINE=1 asks for each
-    page after parsing the last, for the benchmark's A/B). The collector stays paused until the
-    last record is taken (or the generator is closed), so the caller's conversion of each
-    record runs paused too."""
+    page fetched while this one is parsed (page_fetch.py) unless `pipelined` is False (a read
+    of one page) or VCPLAN_NO_PIPELINE=1 (the benchmark's A/B). The collector stays paused
+    until the last record is taken (or the generator is closed), so the caller's conversion
+    of each record runs paused too."""
     pc_type = type(collector)
     body = stub.SerializeRequest(
         collector, pc_type._GetMethodInfo("RetrievePropertiesEx"), [[spec], options]
@@ -200,38 +167,20 @@ def fetch_vm_records_wire(
             collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [token]
         )
 
-    with collector_paused():
-        if os.environ.get("VCPLAN_NO_PIPELINE") == "1":
-            yield from _one_page_at_a_time(stub, body, next_body)
-        else:
-            yield from _pipelined(stub, body, next_body)
-
-
-def _pipelined(stub: Any, body: Any, next_body: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    ahead = pipelined and os.environ.get("VCPLAN_NO_PIPELINE") != "1"
+    pages = pipelined_pages if ahead else serial_pages
     reader = PageReader()
-    for item in pipelined_pages(stub, body, next_body):
-        if isinstance(item, bytes):
-            for el in reader.feed(item):
-                yield _records_from_xml(el)
-                if reader.elements_kept:
-                    el.clear()
-            continue
-        if reader.close() != item:  # the fetcher's scan and the parser disagree on the token
-            raise error("vCenter's inventory page could not be read: its token is ambiguous")
-        reader = PageReader()
-
-
-def _one_page_at_a_time(
-    stub: Any, body: Any, next_body: Any
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    while body is not None:
-        following = None
-        for item in _post(stub, body):
-            if isinstance(item, str):
-                following = next_body(item)
-            else:
-                yield item
-        body = following
+    with collector_paused():
+        for item in pages(stub, body, next_body):
+            if isinstance(item, bytes):
+                for el in reader.feed(item):
+                    yield _records_from_xml(el)
+                    if reader.elements_kept:
+                        el.clear()
+                continue
+            if reader.close() != item:  # the fetcher's scan and the parser disagree on the token
+                raise error("vCenter's inventory page could not be read: its token is ambiguous")
+            reader = PageReader()
 
 
 # --- from pyVmomi objects (the reference path, VCPLAN_PARSER=pyvmomi) -------------------------

@@ -1,0 +1,100 @@
+"""Fetching the inventory pages over HTTP (docs/performance.md#pipelined-pages), against a
+local HTTP server standing in for vCenter's front end: what reaches the user when vCenter
+answers with something other than a page, and a read stopped early."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from planner.model.diagnostics import DiagnosticError
+from providers.vsphere.page_fetch import pipelined_pages, serial_pages
+from tests.unit.test_page_reader import response
+
+PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
+
+
+class Handler(BaseHTTPRequestHandler):
+    status = 200
+    hang_on: bytes | None = None
+    release = threading.Event()
+
+    def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if body == self.hang_on:
+            self.release.wait(timeout=30)
+            return
+        if self.status != 200:
+            text = b"<html><body>503 Service Unavailable</body>"  # a proxy, not a SOAP fault
+            self.send_response(self.status)
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+            return
+        data = PAGES[body]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Stub(SimpleNamespace):
+    """What the fetcher uses of pyVmomi's stub: a path, the session's headers, connections."""
+
+    def GetConnection(self) -> http.client.HTTPConnection:  # noqa: N802
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def ReturnConnection(self, conn: Any) -> None:  # noqa: N802
+        conn.close()
+
+    def DropConnections(self) -> None:  # noqa: N802
+        pass
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    Handler.status, Handler.hang_on = 200, None
+    Handler.release.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Stub(port=server.server_address[1], path="/sdk", cookie="c", versionId="v")
+    Handler.release.set()
+    server.shutdown()
+
+
+def next_body(token: str) -> bytes:
+    return token.encode()
+
+
+@pytest.mark.parametrize("pages", [pipelined_pages, serial_pages])
+def test_both_modes_yield_each_pages_bytes_then_its_token(stub: Stub, pages: Any) -> None:
+    items = list(pages(stub, b"first", next_body))
+    tokens = [i for i in items if not isinstance(i, bytes)]
+    assert tokens == ["page-2", None]
+    assert b"".join(i for i in items if isinstance(i, bytes)) == PAGES[b"first"] + PAGES[b"page-2"]
+
+
+@pytest.mark.parametrize("pages", [pipelined_pages, serial_pages])
+def test_a_refusal_that_is_not_a_soap_fault_is_named_by_its_status(stub: Stub, pages: Any) -> None:
+    Handler.status = 503
+    with pytest.raises(DiagnosticError, match="vCenter refused the inventory read: HTTP 503"):
+        list(pages(stub, b"first", next_body))
+
+
+def test_a_read_stopped_while_the_next_page_is_awaited_ends_without_waiting_for_it(
+    stub: Stub,
+) -> None:
+    Handler.hang_on = b"page-2"  # vCenter still building the next page
+    pages = pipelined_pages(stub, b"first", next_body)
+    assert next(i for i in pages if not isinstance(i, bytes)) == "page-2"
+    pages.close()  # the caller stops (Ctrl-C): the fetching thread is unblocked, not waited out
+    assert not [t for t in threading.enumerate() if t.name == "vcplan-pages" and t.is_alive()]
