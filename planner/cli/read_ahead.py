@@ -5,8 +5,10 @@ The read starts in a thread as soon as the configuration's vcenter block is know
 has failed yet; the VMs are evaluated meanwhile, in the gaps the read leaves waiting on the
 socket. When the endpoint cannot be resolved without asking (a password prompt) or is wrong,
 nothing starts early: the configuration is read first and the connection made after it, with its
-prompt and its errors, as always. A configuration error still wins: the read is finished,
-its session closed and its result dropped.
+prompt and its errors, as always. A configuration error still wins, at once: the read is
+abandoned, not waited for; its thread logs out of its own session when the read ends (with a slow
+vCenter that can be up to --timeout later) and the result is dropped. Ctrl-C while waiting for
+the read abandons it the same way.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class _ReadAhead:
         self.provider: VSphereProvider | None = None
         self.inventory: Inventory | None = None
         self.error: BaseException | None = None
+        self.abandoned = False
+        self.lock = threading.Lock()
 
     def start(self, vcenter: VCenterSettings) -> None:
         """The loader's on_vcenter: log in and read in a thread, if no prompt is needed."""
@@ -55,32 +59,47 @@ class _ReadAhead:
     def _read(self, endpoint: Endpoint) -> None:
         from providers.vsphere.provider import VSphereProvider  # the only door to pyVmomi
 
+        provider: VSphereProvider | None = None
+        inventory: Inventory | None = None
+        error: BaseException | None = None
         try:
-            self.provider = VSphereProvider(endpoint)
-            self.inventory = self.provider.read_inventory()
+            provider = VSphereProvider(endpoint)
+            inventory = provider.read_inventory()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
-            self.error = exc
+            error = exc
+        with self.lock:
+            if not self.abandoned:
+                self.provider, self.inventory, self.error = provider, inventory, error
+                return
+        _close_quietly(provider)  # nobody waits for it any more: log out here
 
     def result(self) -> tuple[VSphereProvider, Inventory]:
         """The open provider and its inventory, or the read's error (the session closed)."""
         assert self.thread is not None
-        self.thread.join()
+        try:
+            self.thread.join()
+        except BaseException:  # Ctrl-C while waiting: the thread logs out when its read ends
+            self.abandon()
+            raise
         if self.error is not None or self.provider is None or self.inventory is None:
-            self.close()
+            self.abandon()
             raise self.error or RuntimeError("the inventory read ended without a result")
         return self.provider, self.inventory
 
-    def close(self) -> None:
-        if self.thread is not None:
-            self.thread.join()
-        if self.provider is not None:
-            self.provider.close()
-            self.provider = None
+    def abandon(self) -> None:
+        """Drop the read without waiting for it: a session already opened is closed now, one
+        still being opened or read is closed by its thread when the read ends."""
+        with self.lock:
+            self.abandoned = True
+            provider, self.provider = self.provider, None
+        _close_quietly(provider)
 
-    def discard(self) -> None:
-        """After a configuration error: end the read quietly, so that error is the one shown."""
+
+def _close_quietly(provider: VSphereProvider | None) -> None:
+    """Log out of a session whose result nobody will use; its errors would hide the real one."""
+    if provider is not None:
         with contextlib.suppress(Exception):
-            self.close()
+            provider.close()
 
 
 @contextmanager
@@ -101,7 +120,7 @@ def config_and_inventory(
     try:
         config = load_config(directory, var, var_file, on_vcenter=ahead.start)
     except BaseException:
-        ahead.discard()
+        ahead.abandon()  # the configuration's error is shown now, not after the read
         raise
     if ahead.thread is not None:
         provider, inventory = ahead.result()
