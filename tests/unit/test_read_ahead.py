@@ -72,9 +72,9 @@ def test_a_configuration_error_is_raised_while_the_read_of_a_silent_vcenter_stil
             super().start(vcenter)
 
     monkeypatch.setattr(read_ahead, "_ReadAhead", Recorded)
-    with pytest.raises(DiagnosticError, match="missing"):
-        with read_ahead.config_and_inventory(tmp_path, (), (), None, None, False, 600.0):
-            pass
+    reading = read_ahead.config_and_inventory(tmp_path, (), (), None, None, False, 600.0)
+    with pytest.raises(DiagnosticError, match="missing"), reading:
+        pass
     thread = made[0].thread
     assert thread is not None and thread.is_alive()  # the error did not wait for the read
     assert made[0].abandoned
