@@ -48,7 +48,7 @@ def write_error(path: Path, flag: str, exc: OSError) -> DiagnosticError:
     """The one-line error for a failed open or write of an output file."""
     if exc.errno == errno.EISDIR:
         return _is_a_directory(path, flag)
-    if exc.errno == errno.ENOENT:
+    if exc.errno == errno.ENOENT and not path.parent.is_dir():
         return error(
             f"cannot write {flag} {path}: directory {path.parent} does not exist",
             hint="create it first, or choose another path",

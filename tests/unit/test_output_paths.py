@@ -14,7 +14,8 @@ import pytest
 
 from planner.apply.steps import build_steps
 from planner.cli.output import RunOutput
-from planner.cli.paths import GuardedLog
+from planner.cli.paths import GuardedLog, check_writable
+from planner.model.diagnostics import DiagnosticError
 from tests.builders import plan, update
 from tests.executor.fake_provider import FakeProvider
 from tests.support.cli import run_vcplan
@@ -153,3 +154,13 @@ def test_a_log_that_fails_before_any_change_stops_the_apply():
         match=r"cannot write --log /dev/full: No space left on device; nothing was changed",
     ):
         output.planned(plan(update("a", {"cpus": (1, 2)})))
+
+
+def test_a_dangling_symlink_in_an_existing_directory_is_reported_with_the_os_message(tmp_path):
+    link = tmp_path / "out.json"
+    link.symlink_to(tmp_path / "no" / "such" / "target.json")
+    with pytest.raises(DiagnosticError) as caught:
+        check_writable(link, "--out")
+    message = caught.value.diagnostics[0].message
+    assert message == f"cannot write --out {link}: No such file or directory"
+
