@@ -12,7 +12,9 @@ from typing import Annotated
 import typer
 
 from planner.cli.options import CaFileOpt, InsecureOpt, TimeoutOpt, UrlOpt
+from planner.cli.paths import output_path, write_error, write_file
 from planner.model.diagnostics import error
+from planner.model.names import workspace_problem
 
 
 def _check_out_dir(out: Path, force: bool) -> None:
@@ -37,10 +39,10 @@ def _check_out_dir(out: Path, force: bool) -> None:
 def _write(out: Path, files: dict[str, str]) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise error(f"cannot write into {out}: {exc.strerror}") from None
+        raise write_error(out, "--out", exc) from None
+    for name, text in files.items():
+        write_file(out / name, "--out", text)
 
 
 def generate(
@@ -54,7 +56,7 @@ def generate(
         ),
     ] = "generated",
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
@@ -62,7 +64,7 @@ def generate(
             help="Directory to write the configuration into; created when missing. "
             "Refused when it already holds *.hcl files, unless --force.",
         ),
-    ] = Path("."),
+    ] = ".",
     force: Annotated[
         bool,
         typer.Option("--force", help="Write into DIR even if it holds *.hcl files, overwriting."),
@@ -86,16 +88,21 @@ def generate(
     from planner.cli.connect import open_provider
     from planner.config.generate import generate_config, left_out
 
-    if not workspace.strip():
-        raise error("--workspace must not be empty")
-    _check_out_dir(out, force)
+    problem = workspace_problem(workspace)
+    if problem:
+        raise error(f"--workspace {workspace!r}: {problem}")
+    out_dir = output_path(out, "--out")
+    assert out_dir is not None  # the option has a default
+    _check_out_dir(out_dir, force)
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
         inventory = provider.read_inventory(tags=not provider.is_esx)
         display_url = provider.display_url
     files = generate_config(inventory, workspace, url=display_url)
-    _write(out, files)
+    _write(out_dir, files)
     skipped = len(left_out(inventory, workspace))
     kept = len(inventory.vms) - skipped
     note = f", {skipped} left out (see the comments)" if skipped else ""
-    print(f"Wrote {', '.join(files)} into {out}: {kept} VM(s){note}. Next: vcplan plan {out}")
+    print(
+        f"Wrote {', '.join(files)} into {out_dir}: {kept} VM(s){note}. Next: vcplan plan {out_dir}"
+    )
     return 0

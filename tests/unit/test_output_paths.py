@@ -164,3 +164,17 @@ def test_a_dangling_symlink_in_an_existing_directory_is_reported_with_the_os_mes
     message = caught.value.diagnostics[0].message
     assert message == f"cannot write --out {link}: No such file or directory"
 
+
+def test_generate_refuses_an_empty_out_before_connecting(tmp_path):
+    result = run_vcplan("generate", "--out", "", *NOWHERE, env=ENV)
+    assert_one_line_error(result, "--out needs a file name (got an empty string); e.g. --out FILE")
+
+
+def test_generate_refuses_a_workspace_name_the_workspace_rules_refuse(tmp_path):
+    result = run_vcplan(
+        "generate", "--workspace", " prod", "--out", str(tmp_path / "g"), *NOWHERE, env=ENV
+    )
+    assert_one_line_error(
+        result,
+        "--workspace ' prod': a workspace name cannot start or end with a space; remove the space",
+    )
