@@ -61,11 +61,11 @@ def _parser_version() -> bytes:
 
 
 def entry_name(text: str, file: str) -> str:
-    """<where>-<what>.pickle: `where` is the file's absolute path (one live entry per file, so
-    an edited file replaces its entry), `what` its text, the name its positions carry and the
-    parser version."""
+    """<where>-<what>.pickle: `where` is the file's absolute path only (one live entry per file,
+    so an edited file, or the same file under an upgraded parser, replaces its entry), `what`
+    its text, the name its positions carry and the parser version."""
     version = _parser_version()
-    where = hashlib.sha256(version + os.path.abspath(file).encode()).hexdigest()[:32]
+    where = hashlib.sha256(os.path.abspath(file).encode()).hexdigest()[:32]
     what = hashlib.sha256(version + file.encode() + b"\0" + text.encode("utf-8", "surrogatepass"))
     return f"{where}-{what.hexdigest()}{SUFFIX}"
 

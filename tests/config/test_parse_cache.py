@@ -168,3 +168,16 @@ def test_functions_that_read_files_read_them_at_every_load_not_from_the_cache(
     assert load_config(config_dir, (), (), {}).vms[0].annotation == "first"
     (config_dir / "note.txt").write_text("second")
     assert load_config(config_dir, (), (), {}).vms[0].annotation == "second"
+
+
+def test_a_new_parser_version_replaces_the_old_versions_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tmp_path / "main.hcl")
+    parse_body_cached(TEXT, path)
+    before = entries()
+    monkeypatch.setattr(parse_cache, "_parser_version", lambda: b"an upgraded parser")
+    parse_body_cached(TEXT, path)
+    after = entries()
+    assert len(before) == len(after) == 1
+    assert before != after
