@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from planner.cli.errors import remember_secret
 from planner.config.endpoint import Endpoint, resolve_endpoint
 from planner.model import VCenterSettings
 
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def _prompt_password(label: str) -> str:
-    return str(typer.prompt(label, hide_input=True, err=True))
+    """Ask on the terminal; the answer is masked in every error, like VCPLAN_PASSWORD."""
+    password = str(typer.prompt(label, hide_input=True, err=True))
+    remember_secret(password)
+    return password
 
 
 @contextmanager

@@ -14,10 +14,22 @@ from planner.model.diagnostics import Diagnostic, DiagnosticError
 from planner.report.diagnostics import render_diagnostic
 from planner.report.redact import encoded_forms, redact_message
 
+_typed: list[str] = []  # passwords typed at the prompt in this run
+
+
+def remember_secret(value: str) -> None:
+    """A password this run was given other than by VCPLAN_PASSWORD (the prompt): masked too."""
+    if value and value not in _typed:
+        _typed.append(value)
+
 
 def _known_secrets() -> list[str]:
-    """The password this run was given (VCPLAN_PASSWORD), in the forms it could be printed."""
-    return encoded_forms(os.environ.get("VCPLAN_PASSWORD", ""))
+    """The passwords this run was given (VCPLAN_PASSWORD, the prompt), in the forms they could
+    be printed."""
+    known = encoded_forms(os.environ.get("VCPLAN_PASSWORD", ""))
+    for value in _typed:
+        known += encoded_forms(value)
+    return sorted(known, key=len, reverse=True)  # a longer secret before one it contains
 
 
 def masked(exc: DiagnosticError) -> DiagnosticError:
