@@ -52,8 +52,10 @@ def unescape(raw: str, pos: Pos | None = None) -> str:
     def sub(m: re.Match[str]) -> str:
         code = m.group(1)
         if code[:1] in ("u", "U") and len(code) > 1:
-            with contextlib.suppress(ValueError, OverflowError):
-                return chr(int(code[1:], 16))
+            value = int(code[1:], 16)
+            if not 0xD800 <= value <= 0xDFFF:  # a lone surrogate is no character: refused
+                with contextlib.suppress(ValueError, OverflowError):
+                    return chr(value)
         elif code in _ESCAPES:
             return _ESCAPES[code]
         if pos is None:

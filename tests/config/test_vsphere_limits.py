@@ -187,6 +187,16 @@ def test_an_invalid_escape_is_refused_at_its_column(tmp_path, literal, col, show
     ]
 
 
+@pytest.mark.parametrize(
+    ("literal", "shown"), [('"a\\uD800b"', "\\uD800"), ('"\\U0000DC00"', "\\U0000DC00")]
+)
+def test_a_lone_surrogate_escape_is_refused_as_an_invalid_escape(tmp_path, literal, shown):
+    col = 7 + literal.index("\\")
+    assert errors(tmp_path, HEADER + f"locals {{\n  v = {literal}\n}}\n") == [
+        f'main.hcl:5:{col}: error: invalid escape sequence "{shown}" in a string; the escapes are \\n \\t \\r \\" \\\\ \\uNNNN \\UNNNNNNNN; write \\\\ for a backslash'
+    ]
+
+
 def test_the_valid_escapes_keep_working(tmp_path):
     body = 'vm "a" {\n  annotation = "t\\tn\\nq\\"b\\\\r\\r\\u00e9\\U0001F600"\n}\n'
     assert vms(tmp_path, body)["a"].annotation == 't\tn\nq"b\\r\r\u00e9\U0001f600'
