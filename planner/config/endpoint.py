@@ -74,11 +74,14 @@ def parse_url(url: str) -> ParsedUrl:
             hint=f"remove it; the URL forms are {URL_FORMS}",
         )
     try:
-        port = parts.port or DEFAULT_PORT
+        port = DEFAULT_PORT if parts.port is None else parts.port
     except ValueError:
-        if parts.netloc.rpartition("@")[2].count(":") > 1:  # an IPv6 address without brackets
+        port = 0
+        bare = "[" not in parts.netloc  # with brackets the address is fine: the port is not
+        if bare and parts.netloc.rpartition("@")[2].count(":") > 1:  # IPv6 without brackets
             raise _ipv6_error(url) from None
-        raise error(f"invalid port in URL {_redact(url)!r}", hint="a port is 1 to 65535") from None
+    if port == 0:
+        raise error(f"invalid port in URL {_redact(url)!r}", hint="a port is 1 to 65535")
     if not parts.hostname:
         raise error(f"URL {_redact(url)!r} names no host", hint="e.g. vpx://vc.example.com")
     segments = [unquote(s) for s in parts.path.split("/") if s]
@@ -115,12 +118,16 @@ def _ipv6_error(url: str) -> DiagnosticError:
 
 def _redact(url: str) -> str:
     """The URL with any password replaced, so that even an error about it never shows it; works
-    on a URL too malformed to parse."""
+    on a URL too malformed to parse. Only the authority (before the path's first /) can hold
+    one: an @ in the path (vpx://vc/D@C) is a name."""
     scheme, sep, rest = url.partition("://")
-    userinfo, at, after = rest.rpartition("@")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
     if not at or ":" not in userinfo:
         return url
-    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{after}"
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
 
 
 def url_problem(url: str) -> Diagnostic | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.config.check import Collected, check_across, collect_datacenter, quoted
-from planner.config.endpoint import url_problem
+from planner.config.endpoint import parse_url, url_problem
 from planner.config.evaluate import (
     AlreadyReported,
     Context,
@@ -383,9 +383,12 @@ def _vcenter(
 
 
 def _url_has_password(url: str) -> bool:
-    rest = url.split("://", 1)[-1]
-    userinfo, at, _ = rest.partition("@")
-    return bool(at) and ":" in userinfo and "/" not in userinfo
+    """The one URL parser's answer; a URL it cannot parse is reported by url_problem, with any
+    password masked."""
+    try:
+        return parse_url(url).has_password
+    except DiagnosticError:
+        return False
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from planner.config.endpoint import URL_FORMS, parse_url
 from planner.model.attributes import BY_NAME
+from planner.model.diagnostics import DiagnosticError
 from planner.model.names import folder_problem, vm_name_problem, workspace_problem
 from planner.model.plan import FORMAT_VERSION, Action
 
@@ -268,13 +270,17 @@ def _change(path: str, c: Any, workspace: str) -> Problem | None:
     return (f"{path}.depends_on", why) if why else None
 
 
-_URL_WITH_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@")
-
-
-def _has_password(url: str) -> bool:
-    """A plan's url is shown and logged; vcplan writes it without a password
-    (docs/security.md#secrets), so one there was put in by hand."""
-    return _URL_WITH_PASSWORD.match(url) is not None
+def _url(url: str) -> str | None:
+    """A plan's url is shown and logged; vcplan writes a parseable one without a password
+    (docs/security.md#secrets), so anything else was put in by hand. Never quoted: it may hold
+    a password the parser could not find."""
+    try:
+        parsed = parse_url(url)
+    except DiagnosticError:
+        return f"is not a vCenter URL ({URL_FORMS})"
+    if parsed.has_password:
+        return "holds a password (user:password@); a plan never records one"
+    return None
 
 
 def problem(doc: Any) -> Problem | None:
@@ -294,8 +300,9 @@ def problem(doc: Any) -> Problem | None:
         why = _str(doc.get(key))
         if why:
             return key, why
-    if _has_password(doc["url"]):
-        return "url", "holds a password (user:password@); a plan never records one"
+    why = _url(doc["url"])
+    if why:
+        return "url", why
     if not isinstance(doc.get("config_hash", ""), str):
         return "config_hash", "is not a string"
     if not isinstance(doc.get("tags_read", False), bool):

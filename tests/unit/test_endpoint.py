@@ -162,3 +162,26 @@ def test_a_malformed_url_on_the_command_line_is_one_line_and_exit_1():
     assert result.code == 1
     assert result.stderr.count("\n") == 1
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_an_at_sign_in_the_url_path_is_a_name_not_a_password_to_mask():
+    with pytest.raises(DiagnosticError) as caught:
+        parse_url("vpx://vc:443/D@C/a/b/c")
+    assert "'vpx://vc:443/D@C/a/b/c'" in caught.value.diagnostics[0].message
+
+
+def test_a_password_without_a_scheme_is_masked_in_the_error():
+    with pytest.raises(DiagnosticError) as caught:
+        parse_url("admin:hunter22@vc")
+    assert "hunter22" not in caught.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("url", ["vpx://vc:0", "vpx://[::1]:44a", "vpx://vc:70000"])
+def test_a_bad_port_is_named_as_the_bad_port(url):
+    with pytest.raises(DiagnosticError) as caught:
+        parse_url(url)
+    assert caught.value.diagnostics[0].message == f"invalid port in URL {url!r}"
+
+
+def test_a_bracketed_ipv6_url_without_a_port_gets_the_default_port():
+    assert parse_url("vpx://[::1]").port == 443

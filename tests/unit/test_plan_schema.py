@@ -147,3 +147,9 @@ def test_an_action_that_is_a_list_or_a_map_is_refused_not_an_internal_error(tmp_
     """Found by the fuzz suite: an unhashable action crashed the membership test."""
     path = edited(tmp_path, lambda doc: doc["changes"][1].update(action=action))
     assert "changes[1].action" in refusal(path)
+
+
+def test_a_plan_url_with_a_password_but_no_scheme_is_refused_and_not_echoed(tmp_path):
+    path = edited(tmp_path, lambda doc: doc.update(url="admin:hunter22@vc"))
+    message = refusal(path)
+    assert "url: is not a vCenter URL" in message and "hunter22" not in message
