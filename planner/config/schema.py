@@ -20,6 +20,7 @@ from planner.model.names import (
     annotation_problem,
     folder_problem,
     resource_pool_problem,
+    tag_name_problem,
     vm_name_problem,
 )
 
@@ -192,6 +193,9 @@ def tag_names(name: str, value: Any, pos: Pos) -> tuple[str, ...]:
         tag = to_string(item)
         if not tag.strip():
             raise EvalError(f"{name} has an empty tag name", pos)
+        problem = tag_name_problem(tag)
+        if problem:
+            raise EvalError(f"{name}: {problem}", pos)
         if tag in found:
             raise EvalError(f"{name} names tag {show(tag)} twice", pos)
         found.append(tag)
@@ -210,6 +214,9 @@ def tags(name: str, value: Any, pos: Pos) -> dict[str, tuple[str, ...]]:
     for category, item in value.items():
         if not category.strip():
             raise EvalError(f"{name} has an empty category name", pos)
+        problem = tag_name_problem(category, "category")
+        if problem:
+            raise EvalError(f"{name}: {problem}", pos)
         out[category] = tag_names(f"{name}[{show(category)}]", item, pos)
     return out
 

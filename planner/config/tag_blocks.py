@@ -23,6 +23,7 @@ from planner.config.syntax import Block
 from planner.config.values import describe, show
 from planner.model import DesiredVM, Pos, TagCategory
 from planner.model.diagnostics import Diagnostic
+from planner.model.names import tag_name_problem
 
 CARDINALITIES = ("single", "multiple")
 VM_TYPE = "VirtualMachine"
@@ -88,6 +89,10 @@ def read_tag_categories(
 
 def _read_one(block: Block, ctx: Context, diags: list[Diagnostic]) -> TagCategory | None:
     name = label(block, ctx, diags, "env")
+    problem = tag_name_problem(name, "category") if name is not None else None
+    if problem:
+        diags.append(Diagnostic(f"tag_category {show(name)}: {problem}", block.labels[0].pos))
+        name = None
     ok = name is not None
     for nested in block.body.blocks:
         diags.append(

@@ -1,5 +1,5 @@
-"""What vSphere can hold: VM names, folder and resource pool paths, workspace names, a VM's notes
-(docs/language.md#vsphere-limits).
+"""What vSphere can hold: VM names, folder and resource pool paths, workspace names, tag and
+category names, a VM's notes (docs/language.md#vsphere-limits).
 
 One place for these rules, read by the configuration's checks (at file:line:col) and by the
 saved-plan schema. Each function returns why a name is refused, or None. Pure; must not import
@@ -12,6 +12,10 @@ MAX_NAME = 80  # vCenter's limit for an inventory object's name
 # The VM's notes (config.annotation): vSphere refuses more than 2000 characters, counting a
 # character it stores escaped in the .vmx (a line break is |0A) as three.
 MAX_ANNOTATION = 2000
+# vcplan's bound for a tag or tag category name (docs/language.md#tags): vSphere's tagging
+# service documents no figure, so one generous enough for any name in use and small enough
+# to show.
+MAX_TAG_NAME = 256
 
 # vCenter stores these escaped (%2f, %5c, %25) and reads them back escaped, so a VM named with
 # one would never be found again by its declared name.
@@ -26,6 +30,26 @@ def _control(text: str) -> str | None:
     for ch in text:
         if _is_control(ch):
             return f"a control character ({ch!r})"
+    return None
+
+
+def datacenter_problem(name: str) -> str | None:
+    """A datacenter name as a plan's address carries it: printed, so never a control character."""
+    if not name.strip():
+        return "a datacenter name cannot be empty"
+    bad = _control(name)
+    return f"a datacenter name cannot contain {bad}" if bad else None
+
+
+def tag_name_problem(name: str, what: str = "tag") -> str | None:
+    """A tag's or a tag category's name (`what`): shown in every plan, so one printable line."""
+    if not name.strip():
+        return f"a {what} name cannot be empty"
+    if len(name) > MAX_TAG_NAME:
+        return f"a {what} name is at most {MAX_TAG_NAME} characters (this one has {len(name)})"
+    bad = _control(name)
+    if bad:
+        return f"a {what} name cannot contain {bad}; write it on one line, without it"
     return None
 
 

@@ -15,7 +15,15 @@ from typing import Any
 from planner.config.endpoint import URL_FORMS, parse_url
 from planner.model.attributes import BY_NAME
 from planner.model.diagnostics import DiagnosticError
-from planner.model.names import folder_problem, vm_name_problem, workspace_problem
+from planner.model.names import (
+    annotation_problem,
+    datacenter_problem,
+    folder_problem,
+    resource_pool_problem,
+    tag_name_problem,
+    vm_name_problem,
+    workspace_problem,
+)
 from planner.model.plan import FORMAT_VERSION, Action
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -88,9 +96,7 @@ def _address(v: Any) -> str | None:
     if not isinstance(v, str) or "/" not in v:
         return f"{v!r} is not an address <datacenter>/<vm name>"
     dc, name = v.split("/", 1)
-    if not dc.strip() or any(ord(c) < 32 for c in dc):
-        return f"{v!r} does not start with a datacenter name"
-    return vm_name_problem(name)
+    return datacenter_problem(dc) or vm_name_problem(name)
 
 
 def _addresses(v: Any) -> str | None:
@@ -127,7 +133,18 @@ def _tags(v: Any) -> str | None:
         isinstance(names, list) and all(isinstance(n, str) for n in names) for names in v.values()
     ):
         return f"{v!r} is not a map of category to a list of tag names"
+    for category, names in v.items():
+        why = tag_name_problem(category, "category") or next(
+            (w for w in map(tag_name_problem, names) if w), None
+        )
+        if why:
+            return why
     return None
+
+
+def _pool(v: Any) -> str | None:
+    """ "" is the root pool, as vCenter's side of a plan says for a VM placed there."""
+    return _str(v) or (resource_pool_problem(v) if v else None)
 
 
 def _tag_categories(v: Any) -> Problem | None:
@@ -136,8 +153,11 @@ def _tag_categories(v: Any) -> Problem | None:
         return "tag_categories", "is not a list"
     for i, c in enumerate(v):
         path = f"tag_categories[{i}]"
-        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             return path, "is not {name, action, cardinality, tags}"
+        why = tag_name_problem(c["name"], "category")
+        if why:
+            return f"{path}.name", why
         if c.get("action") not in ("create", "update"):
             return f"{path}.action", f"{c.get('action')!r} is not create or update"
         if c.get("cardinality") not in ("single", "multiple"):
@@ -146,6 +166,9 @@ def _tag_categories(v: Any) -> Problem | None:
             items = c.get(key, [])
             if not isinstance(items, list) or not all(isinstance(t, str) and t for t in items):
                 return f"{path}.{key}", "is not a list of names"
+            why = next((w for w in map(tag_name_problem, items) if w), None)
+            if key == "tags" and why:
+                return f"{path}.{key}", why
         if not isinstance(c.get("description", ""), str):
             return f"{path}.description", "is not a string"
     return None
@@ -160,7 +183,7 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
     "name": _str,
     "cluster": _str,
     "host": _str,
-    "resource_pool": _str,
+    "resource_pool": _pool,
     "datastore": _str,
     "folder": _folder,
     "template": _str,
@@ -168,7 +191,7 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
     "cores_per_socket": _int(1, MAX_CPUS),
     "memory_mb": _int(4, MAX_MEMORY_MB),
     "power": _power,
-    "annotation": _str,
+    "annotation": lambda v: _str(v) or annotation_problem(v),
     "attributes": _string_map,
     "extra_config": _string_map,
     "tags": _tags,

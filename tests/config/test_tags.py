@@ -111,3 +111,25 @@ def test_an_unknown_attribute_in_a_tag_category_has_a_did_you_mean(tmp_path):
     assert got == [
         'main.hcl:6:3: error: unknown attribute "tag" in a tag_category block; did you mean "tags"?'
     ]
+
+
+def test_a_tag_name_with_a_control_character_is_refused(tmp_path):
+    got = errors(tmp_path, vm_block('tags = { team = ["we\\u009bb"] }'))
+    assert got == [
+        "main.hcl:7:14: error: tags[\"team\"]: a tag name cannot contain a control character ('\\x9b'); write it on one line, without it"
+    ]
+
+
+def test_a_category_name_with_a_control_character_is_refused(tmp_path):
+    got = errors(tmp_path, vm_block('tags = { "env\\u001b[2J" = "prod" }'))
+    assert got == [
+        "main.hcl:7:14: error: tags: a category name cannot contain a control character ('\\x1b'); write it on one line, without it"
+    ]
+
+
+def test_a_tag_category_block_named_beyond_the_length_limit_is_refused(tmp_path):
+    long = "c" * 257
+    got = errors(tmp_path, HEADER + f'tag_category "{long}" {{\n  cardinality = "single"\n}}\n')
+    assert got == [
+        f'main.hcl:4:14: error: tag_category "{long}": a category name is at most 256 characters (this one has 257)'
+    ]

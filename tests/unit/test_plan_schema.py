@@ -153,3 +153,36 @@ def test_a_plan_url_with_a_password_but_no_scheme_is_refused_and_not_echoed(tmp_
     path = edited(tmp_path, lambda doc: doc.update(url="admin:hunter22@vc"))
     message = refusal(path)
     assert "url: is not a vCenter URL" in message and "hunter22" not in message
+
+
+def test_a_tag_category_with_a_control_character_is_refused_not_printed(tmp_path):
+    category = {"name": "env\x1b[2J", "action": "create", "cardinality": "single", "tags": []}
+    message = refusal(edited(tmp_path, lambda doc: doc.update(tag_categories=[category])))
+    assert "tag_categories[0].name" in message and "\x1b" not in message
+
+
+def test_a_vms_tag_with_a_control_character_is_refused_not_printed(tmp_path):
+    def edit(doc):
+        doc["changes"][0]["after"]["tags"] = {"env": ["prod\x9b"]}
+
+    message = refusal(edited(tmp_path, edit))
+    assert "changes[0].after.tags" in message and "\x9b" not in message
+
+
+def test_a_resource_pool_the_configuration_would_refuse_is_refused(tmp_path):
+    def edit(doc):
+        doc["changes"][0]["after"]["resource_pool"] = "prod/../web"
+
+    assert "changes[0].after.resource_pool" in refusal(edited(tmp_path, edit))
+
+
+def test_an_annotation_longer_than_vsphere_holds_is_refused(tmp_path):
+    def edit(doc):
+        doc["changes"][0]["after"]["annotation"] = "x" * 2001
+
+    assert "changes[0].after.annotation" in refusal(edited(tmp_path, edit))
+
+
+def test_an_address_whose_datacenter_holds_a_c1_control_character_is_refused(tmp_path):
+    message = refusal(edited(tmp_path, lambda doc: doc["changes"][0].update(address="D\x9bC/a")))
+    assert "changes[0].address" in message and "\x9b" not in message
