@@ -19,7 +19,7 @@ from planner.config.functions_guest import (
     read_config_file,
     template_vars,
 )
-from planner.config.limits import check_size
+from planner.config.limits import MAX_ITEMS, charge, evaluation_budget
 from planner.config.syntax import (
     Binary,
     Call,
@@ -56,8 +56,6 @@ from planner.config.values import (
 from planner.model import Pos
 from planner.model.diagnostics import Diagnostic, DiagnosticError
 
-MAX_ITEMS = 100_000  # a for-expression or template loop larger than this is a mistake
-
 
 class EvalError(Exception):
     def __init__(self, message: str, pos: Pos, hint: str | None = None):
@@ -92,7 +90,8 @@ class Context:
 
 def evaluate(expr: Expr, ctx: Context) -> Any:
     try:
-        return _eval(expr, ctx)
+        with evaluation_budget():
+            return _eval(expr, ctx)
     except RecursionError:
         raise EvalError("expression nested too deeply", expr.pos) from None
 
@@ -244,7 +243,7 @@ def _template(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> Any:
         return _eval(parts[0], ctx)
     pieces = _render(parts, ctx, pos)
     try:
-        check_size(sum(len(piece) for piece in pieces))
+        charge(sum(len(piece) for piece in pieces))
     except ConversionError as exc:
         raise EvalError(f"this string: {exc}", pos, exc.hint) from None
     return "".join(pieces)
@@ -279,19 +278,24 @@ def _render(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> list[str
 
 
 def _iterate(value: Any, pos: Pos) -> list[tuple[Any, Any]]:
+    """The items a for expression or a %{for} loop runs over: at most MAX_ITEMS."""
+    if not isinstance(value, dict | list | frozenset):
+        raise EvalError(f"a for expression needs a list, map or set, got {describe(value)}", pos)
+    if len(value) > MAX_ITEMS:
+        raise EvalError(
+            f"a for expression or %{{for}} loop over more than {MAX_ITEMS} items "
+            f"(got {len(value)})",
+            pos,
+        )
     if isinstance(value, dict):
         return [(k, value[k]) for k in sorted(value)]
     if isinstance(value, list):
         return list(enumerate(value))
-    if isinstance(value, frozenset):
-        return [(v, v) for v in sorted_set(value)]
-    raise EvalError(f"a for expression needs a list, map or set, got {describe(value)}", pos)
+    return [(v, v) for v in sorted_set(value)]
 
 
 def _for(expr: ForExpr, ctx: Context) -> Any:
     pairs = _iterate(_eval(expr.collection, ctx), expr.collection.pos)
-    if len(pairs) > MAX_ITEMS:
-        raise EvalError("a for expression over more than 100000 items", expr.pos)
     results_list: list[Any] = []
     results_map: dict[str, Any] = {}
     for key, value in pairs:

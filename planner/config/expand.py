@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.config.evaluate import Context, EvalError, evaluate
+from planner.config.limits import MAX_INSTANCES
 from planner.config.syntax import Block
 from planner.config.values import describe, is_number, show, sorted_set
-
-MAX_INSTANCES = 10_000
 
 
 def instances(block: Block, ctx: Context) -> list[Context]:

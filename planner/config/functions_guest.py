@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from planner.config.functions import FUNCTIONS, Function
+from planner.config.limits import MAX_FILE_BYTES
 from planner.config.values import ConversionError, sorted_set, to_string
 
-MAX_FILE_BYTES = 4 << 20  # guest data travels in extraConfig: megabytes there are a mistake
 # Evaluated by the evaluator itself: they need the configuration's directory (and templatefile
 # evaluates a template), which a plain function does not see.
 FILE_FUNCTIONS = {"file": "file(path)", "templatefile": "templatefile(path, vars)"}

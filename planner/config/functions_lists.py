@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from planner.config.function_table import fn, whole
+from planner.config.limits import MAX_RANGE
 from planner.config.values import (
     ConversionError,
     equal,
@@ -84,8 +85,8 @@ def _range(*args: Any) -> list[int | float]:
     if step == 0:
         raise ConversionError("the step must not be 0")
     count = max(0, math.ceil((limit - start) / step))
-    if count > 1024:
-        raise ConversionError("would produce more than 1024 elements")
+    if count > MAX_RANGE:
+        raise ConversionError(f"would produce more than {MAX_RANGE} elements")
     return [normalize_number(start + i * step) for i in range(count)]
 
 

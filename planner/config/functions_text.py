@@ -8,7 +8,7 @@ from typing import Any
 
 from planner.config.function_table import fn, whole
 from planner.config.functions_regex import regex_replace
-from planner.config.limits import MAX_FORMAT_WIDTH, check_size
+from planner.config.limits import MAX_FORMAT_WIDTH, check_size, check_text
 from planner.config.values import ConversionError, show, to_bool, to_list, to_number, to_string
 
 _FORMAT_VERB = re.compile(r"%(?:\[(\d+)\])?([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
@@ -85,7 +85,7 @@ def _formatlist(spec: Any, *lists: Any) -> list[str]:
     rows = []
     for i in range(n):
         row = [to_list(v)[i] if isinstance(v, list | frozenset) else v for v in lists]
-        rows.append(_format(spec, *row))
+        rows.append(check_text(_format(spec, *row)))  # charged as built: n rows add up
     return rows
 
 

@@ -130,3 +130,43 @@ def test_a_template_past_the_string_limit_is_refused(tmp_path):
     assert diag.startswith(
         "main.hcl:5:7: error: this string: the result would be 10,485,760 characters"
     )
+
+
+# --- totals: many strings, each within the limit ---
+
+MIB = 'join("", [for i in range(1024) : format("%1024s", "x")])'
+
+
+def big_local_errors(tmp_path, expression: str) -> list[str]:
+    """`local.big` is 7 MiB: under the per-string limit, 200 of it far over the total."""
+    return errors(
+        tmp_path,
+        HEADER + f'locals {{\n  mib = {MIB}\n  big = join("", [for i in range(7) : local.mib])\n'
+        f"  v = {expression}\n}}\n",
+    )
+
+
+def test_formatlist_building_more_than_the_total_budget_is_refused_at_the_call(tmp_path):
+    assert big_local_errors(tmp_path, 'formatlist("${local.big}%d", range(200))') == [
+        "main.hcl:7:7: error: formatlist(): this expression builds more than 67,108,864 characters of strings in total; vcplan builds at most 64 MiB of strings per expression; build fewer or shorter ones"
+    ]
+
+
+def test_a_for_expression_of_templates_building_more_than_the_total_budget_is_refused(tmp_path):
+    assert big_local_errors(tmp_path, '[for i in range(200) : "${local.big}${i}"]') == [
+        "main.hcl:7:30: error: this string: this expression builds more than 67,108,864 characters of strings in total; vcplan builds at most 64 MiB of strings per expression; build fewer or shorter ones"
+    ]
+
+
+def test_a_template_loop_over_more_items_than_the_bound_is_refused(tmp_path):
+    loop = '"%{ for i in flatten([for j in range(1000) : range(101)]) }x%{ endfor }"'
+    assert locals_errors(tmp_path, loop) == [
+        "main.hcl:5:20: error: a for expression or %{for} loop over more than 100000 items (got 101000)"
+    ]
+
+
+def test_a_for_expression_over_more_items_than_the_bound_is_refused(tmp_path):
+    loop = "[for i in flatten([for j in range(1000) : range(101)]) : i]"
+    assert locals_errors(tmp_path, loop) == [
+        "main.hcl:5:17: error: a for expression or %{for} loop over more than 100000 items (got 101000)"
+    ]
