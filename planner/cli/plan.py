@@ -131,8 +131,8 @@ def plan(
       vcplan plan . --json | jq -c 'select(.type == "planned_change")'
     """
     from planner.cli.output import run_output
-    from planner.cli.paths import check_writable, output_path, write_file
-    from planner.plan.files import plan_to_json
+    from planner.cli.paths import check_writable, output_path, write_error
+    from planner.plan.files import save_plan
 
     out = output_path(out_file, "--out")
     if out is not None:  # a bad path is an error before vCenter is read
@@ -150,7 +150,10 @@ def plan(
     else:
         result = planned()
     if out is not None:
-        write_file(out, "--out", plan_to_json(result))
+        try:
+            save_plan(result, out)
+        except OSError as exc:
+            raise write_error(out, "--out", exc) from None
     if not json_out:
         print_plan(result, output_format)
     if out is not None:

@@ -6,7 +6,11 @@ one format. Must not import pyVmomi, rich or typer.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +134,29 @@ def plan_from_dict(raw: dict[str, Any]) -> Plan:
 
 
 def save_plan(plan: Plan, path: Path) -> None:
-    path.write_text(plan_to_json(plan))
+    """Write the plan to `path`, the one writer of plan files (`plan --out`). A regular file is
+    replaced whole (a temporary file beside it, then a rename), so a full disk or an interrupted
+    write leaves the plan that was there, never half of one; a pipe or device is written
+    directly. Raises OSError for the caller to report."""
+    text = plan_to_json(plan).encode("utf-8")
+    target = Path(os.path.realpath(path))  # a symlink keeps pointing at the plan it names
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as fh:
+            fh.write(text)
+        return
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # the umask applies
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def load_plan(path: Path) -> Plan:

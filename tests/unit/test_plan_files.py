@@ -3,12 +3,15 @@ are not plans, text and markdown shapes."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 import pytest
 
 from planner.model.diagnostics import DiagnosticError
 from planner.model.plan import Action, AttributeChange, Plan, VMChange
+from planner.plan import files
 from planner.plan.files import load_plan, plan_from_dict, plan_to_dict, save_plan
 from planner.report.plan import render_markdown, render_text
 
@@ -99,3 +102,27 @@ def test_markdown_has_a_summary_table_with_escaped_cells_and_collapsible_details
     assert "| ~ | <code>DC0/web\\|1</code> | update | cpus: 1 → 2 | yes |  |" in md
     assert "<details><summary>Full plan</summary>" in md
     assert "```diff\n+ DC0/new will be created" in md
+
+
+def test_a_failed_write_leaves_the_existing_plan_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "p.plan"
+    save_plan(PLAN, path)
+    before = path.read_bytes()
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        save_plan(PLAN, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["p.plan"]
+
+
+def test_a_plan_saved_through_a_symlink_replaces_the_file_it_names(tmp_path):
+    real = tmp_path / "real.plan"
+    link = tmp_path / "link.plan"
+    real.write_text("old")
+    link.symlink_to(real)
+    save_plan(PLAN, link)
+    assert link.is_symlink() and load_plan(real) == PLAN
