@@ -20,12 +20,13 @@ from planner.config.schema import (
     MAX_MEMORY_MB,
     VM_SCHEMA,
     BlockSchema,
+    check_attributes,
     label,
     quoted,
     unknown_attribute,
     unknown_block,
 )
-from planner.config.syntax import Block, Literal, Template
+from planner.config.syntax import Block, written_text
 from planner.config.values import show
 from planner.config.vm_block import NESTED, build_vm
 from planner.model import Container, DesiredVM, Pos
@@ -127,27 +128,14 @@ def collect_vm(
 
 
 def _label_text(block: Block) -> str:
-    if block.labels and isinstance(block.labels[0], Template):
-        return "".join(p if isinstance(p, str) else "${...}" for p in block.labels[0].parts)
-    if block.labels and isinstance(block.labels[0], Literal):
-        return str(block.labels[0].value)
-    return "?"
+    return written_text(block.labels[0]) if block.labels else "?"
 
 
 def _check_static_shape(block: Block, host: str | None, diags: list[Diagnostic]) -> None:
     """Schema errors that do not depend on values: reported once per block, not per instance."""
-    seen: dict[str, Pos] = {}
+    check_attributes(block, "a vm block", VM_SCHEMA, diags)
     for item in block.body.attributes:
-        if item.name in seen:
-            diags.append(
-                Diagnostic(
-                    f"{item.name} is set twice", item.name_pos, f"first set at {seen[item.name]}"
-                )
-            )
-        seen[item.name] = item.name_pos
-        if item.name not in VM_SCHEMA.attributes:
-            diags.append(unknown_attribute(item, "a vm block", VM_SCHEMA))
-        elif item.name == "host" and host is not None:
+        if item.name == "host" and host is not None:
             diags.append(
                 Diagnostic(
                     f"this vm is on standalone host {show(host)} already",

@@ -197,3 +197,13 @@ class Body:
     @property
     def blocks(self) -> tuple[Block, ...]:
         return tuple(i for i in self.items if isinstance(i, Block))
+
+
+def written_text(expr: Expr) -> str:
+    """A label's or a map key's text as written, `${...}` standing for what is computed; "?" for
+    any other expression."""
+    if isinstance(expr, Literal):
+        return str(expr.value)
+    if isinstance(expr, Template):
+        return "".join(p if isinstance(p, str) else "${...}" for p in expr.parts)
+    return "?"

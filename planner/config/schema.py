@@ -5,8 +5,8 @@ errors (unknown attributes and blocks, with a did-you-mean)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.config.durations import duration_seconds
@@ -134,14 +134,27 @@ def boolean(name: str, value: Any, pos: Pos) -> bool:
     return value
 
 
+def one_of(choices: Sequence[str], hint: str | None = None) -> Checker:
+    """A checker for one of `choices`, suggesting the nearest on a typo."""
+    quoted_choices = [f'"{c}"' for c in choices]
+    listed = (
+        " or ".join(quoted_choices) if len(choices) == 2 else "one of " + ", ".join(quoted_choices)
+    )
+
+    def check(name: str, value: Any, pos: Pos) -> str:
+        if not isinstance(value, str) or value not in choices:
+            near = did_you_mean(value, list(choices)) if isinstance(value, str) else None
+            raise EvalError(f"{name} must be {listed} (got {describe(value)})", pos, near or hint)
+        return value
+
+    return check
+
+
+_POWER = one_of([p.value for p in Power])
+
+
 def power(name: str, value: Any, pos: Pos) -> Power:
-    choices = [p.value for p in Power]
-    if not isinstance(value, str) or value not in choices:
-        hint = did_you_mean(value, choices) if isinstance(value, str) else None
-        raise EvalError(
-            f'{name} must be one of "on", "off", "suspended" (got {describe(value)})', pos, hint
-        )
-    return Power(value)
+    return Power(_POWER(name, value, pos))
 
 
 def string_map(name: str, value: Any, pos: Pos) -> dict[str, str]:
@@ -233,6 +246,34 @@ class BlockSchema:
     attributes: dict[str, Checker]
     blocks: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    required_hints: Mapping[str, str] = field(default_factory=dict)  # else "e.g. b { x = ... }"
+
+
+def check_attributes(
+    block: Block, where: str, schema: BlockSchema, diags: list[Diagnostic]
+) -> bool:
+    """The checks every block's attributes get before any value: none set twice, none unknown,
+    the required ones there. False when one failed (each is reported)."""
+    ok = True
+    seen: dict[str, Pos] = {}
+    for item in block.body.attributes:
+        if item.name in seen:
+            diags.append(
+                Diagnostic(
+                    f"{item.name} is set twice", item.name_pos, f"first set at {seen[item.name]}"
+                )
+            )
+            ok = False
+        seen.setdefault(item.name, item.name_pos)
+        if item.name not in schema.attributes:
+            diags.append(unknown_attribute(item, where, schema))
+            ok = False
+    for required in schema.required:
+        if required not in seen:
+            hint = schema.required_hints.get(required, f"e.g. {block.type} {{ {required} = ... }}")
+            diags.append(Diagnostic(f"a {block.type} block needs {required}", block.pos, hint))
+            ok = False
+    return ok
 
 
 VM_SCHEMA = BlockSchema(

@@ -38,6 +38,7 @@ from planner.config.nodes import (
     TemplatePart,
     TupleExpr,
     Unary,
+    written_text,
 )
 from planner.config.syntax_errors import syntax_diagnostic
 from planner.model import Pos
@@ -66,6 +67,7 @@ __all__ = [
     "TupleExpr",
     "Unary",
     "parse_body",
+    "written_text",
     "parse_expression",
     "parse_tree",
     "unescape",

@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean
+from planner.config.evaluate import AlreadyReported, Context, EvalError
 from planner.config.schema import (
     BlockSchema,
     check_attribute,
+    check_attributes,
     label,
+    one_of,
     string_list,
     tag_names,
     text,
-    unknown_attribute,
 )
 from planner.config.syntax import Block
-from planner.config.values import describe, show
+from planner.config.values import show
 from planner.model import DesiredVM, Pos, TagCategory
 from planner.model.diagnostics import Diagnostic
 from planner.model.names import tag_name_problem
@@ -29,15 +30,7 @@ CARDINALITIES = ("single", "multiple")
 VM_TYPE = "VirtualMachine"
 
 
-def cardinality(name: str, value: Any, pos: Pos) -> str:
-    if not isinstance(value, str) or value not in CARDINALITIES:
-        hint = did_you_mean(value, CARDINALITIES) if isinstance(value, str) else None
-        raise EvalError(
-            f'{name} must be "single" or "multiple" (got {describe(value)})',
-            pos,
-            hint or '"single": a VM carries at most one tag of the category',
-        )
-    return value
+cardinality = one_of(CARDINALITIES, '"single": a VM carries at most one tag of the category')
 
 
 def associable_types(name: str, value: Any, pos: Pos) -> tuple[str, ...]:
@@ -58,9 +51,10 @@ TAG_CATEGORY_SCHEMA = BlockSchema(
         "cardinality": cardinality,
         "description": text,
         "associable_types": associable_types,
-        "tags": lambda n, v, p: tag_names(n, v if isinstance(v, list | frozenset) else [v], p),
+        "tags": tag_names,
     },
     required=("cardinality",),
+    required_hints={"cardinality": 'cardinality = "single" (one tag per VM) or "multiple"'},
 )
 
 
@@ -103,43 +97,23 @@ def _read_one(block: Block, ctx: Context, diags: list[Diagnostic]) -> TagCategor
             )
         )
         ok = False
+    ok = check_attributes(block, "a tag_category block", TAG_CATEGORY_SCHEMA, diags) and ok
     values: dict[str, Any] = {}
-    seen: dict[str, Pos] = {}
+    done: set[str] = set()
     for item in block.body.attributes:
         checker = TAG_CATEGORY_SCHEMA.attributes.get(item.name)
-        if checker is None:
-            diags.append(unknown_attribute(item, "a tag_category block", TAG_CATEGORY_SCHEMA))
-            ok = False
+        if checker is None or item.name in done:  # reported by check_attributes
             continue
-        if item.name in seen:
-            diags.append(
-                Diagnostic(
-                    f"{item.name} is set twice", item.name_pos, f"first set at {seen[item.name]}"
-                )
-            )
-            ok = False
-            continue
-        seen[item.name] = item.name_pos
+        done.add(item.name)
         try:
             value = check_attribute(item, checker, ctx)
+            if value is not None:
+                values[item.name] = value
         except AlreadyReported:
             ok = False
-            continue
         except EvalError as exc:
             diags.append(exc.diagnostic)
             ok = False
-            continue
-        if value is not None:
-            values[item.name] = value
-    if "cardinality" not in seen:
-        diags.append(
-            Diagnostic(
-                "a tag_category block needs cardinality",
-                block.pos,
-                'cardinality = "single" (one tag per VM) or "multiple"',
-            )
-        )
-        ok = False
     if not ok or "cardinality" not in values:
         return None
     assert name is not None

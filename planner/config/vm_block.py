@@ -26,7 +26,7 @@ from planner.config.schema import (
     quoted,
     vm_name,
 )
-from planner.config.syntax import Attribute, Block, Literal, ObjectExpr, Template
+from planner.config.syntax import Attribute, Block, Literal, ObjectExpr, Template, written_text
 from planner.model import DesiredVM, Disk, Nic, Pos
 from planner.model.diagnostics import Diagnostic
 
@@ -138,15 +138,9 @@ def _attributes(block: Block, host: str | None, vm: _Instance) -> None:
         if item.name == "tags" and isinstance(item.expr, ObjectExpr):
             for key, expr in item.expr.items:  # where each category's tags were written
                 if isinstance(key, Literal | Template):
-                    vm.attr_pos[f"tags.{_key_text(key)}"] = expr.pos
+                    vm.attr_pos[f"tags.{written_text(key)}"] = expr.pos
         if item.name == "host" and host is not None:
             vm.ok = False  # reported once per block by the static shape check
-
-
-def _key_text(key: Literal | Template) -> str:
-    if isinstance(key, Literal):
-        return str(key.value)
-    return "".join(p if isinstance(p, str) else "${...}" for p in key.parts)
 
 
 def _nested_block(child: Block, vm: _Instance) -> None:

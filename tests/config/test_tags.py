@@ -133,3 +133,12 @@ def test_a_tag_category_block_named_beyond_the_length_limit_is_refused(tmp_path)
     assert got == [
         f'main.hcl:4:14: error: tag_category "{long}": a category name is at most 256 characters (this one has 257)'
     ]
+
+
+def test_tag_category_tags_given_a_map_says_it_got_a_map(tmp_path):
+    got = errors(
+        tmp_path, HEADER + 'tag_category "env" {\n  cardinality = "single"\n  tags = { a = 1 }\n}\n'
+    )
+    assert got == [
+        "main.hcl:6:10: error: tags must be a tag name or a list of tag names (got a map)"
+    ]
