@@ -282,11 +282,8 @@ def _iterate(value: Any, pos: Pos) -> list[tuple[Any, Any]]:
     if not isinstance(value, dict | list | frozenset):
         raise EvalError(f"a for expression needs a list, map or set, got {describe(value)}", pos)
     if len(value) > MAX_ITEMS:
-        raise EvalError(
-            f"a for expression or %{{for}} loop over more than {MAX_ITEMS} items "
-            f"(got {len(value)})",
-            pos,
-        )
+        loop = f"a for expression or %{{for}} loop over more than {MAX_ITEMS} items"
+        raise EvalError(f"{loop} (got {len(value)})", pos)
     if isinstance(value, dict):
         return [(k, value[k]) for k in sorted(value)]
     if isinstance(value, list):
