@@ -32,5 +32,7 @@ def fingerprint(vm: LiveVM) -> str:
     values = list(_READ_FIELDS(vm))
     values[_ATTRIBUTES] = sorted(values[_ATTRIBUTES].items())
     values[_EXTRA_CONFIG] = sorted(values[_EXTRA_CONFIG].items())
-    values[_TAGS] = sorted(values[_TAGS].items())
+    # tags not read (None) hash as none: apply reads tags exactly when the plan did
+    # (Plan.tags_read), so the two never meet, and plans made without tags keep their prints
+    values[_TAGS] = sorted((values[_TAGS] or {}).items())
     return "sha256:" + hashlib.sha256(repr(values).encode()).hexdigest()[:32]

@@ -182,7 +182,7 @@ class FakeProvider:
             return self.live[moref]
         return planned(moref.removeprefix("vm-")) if moref.startswith("vm-") else None
 
-    def read_inventory(self) -> Inventory:
+    def read_inventory(self, tags: bool = False) -> Inventory:
         return Inventory(
             vms=tuple(self.live.values()),
             datacenters=(),
