@@ -28,7 +28,7 @@ from planner.model.plan import Plan, VMChange
 def reads_vm(step: Step) -> bool:
     """Whether the step acts on a VM that exists: it is re-checked (or, after a create, read
     back) right before, so its VM goes into the wave's read."""
-    return step.kind not in (StepKind.FOLDER, StepKind.TAG_CATEGORY, StepKind.CREATE)
+    return step.is_vm and step.kind is not StepKind.CREATE
 
 
 def check(step: Step, change: VMChange, live: LiveVM | None, workspace: str, first: bool) -> None:

@@ -202,7 +202,7 @@ class Executor:
             if self._stop.is_set():
                 return False
             return self.max_unavailable is None or len(self._down) < self.max_unavailable
-        return not self._stop.is_set() or step.address in self._down
+        return not self._stop.is_set() or (step.is_vm and step.address in self._down)
 
     def _skip_reason(self, step: Step) -> str | None:
         if self._halted is not None and step.id in self._window_start:
@@ -211,7 +211,8 @@ class Executor:
             status = self._state.status.get(pred)
             if status in (StepStatus.FAILED, StepStatus.SKIPPED):
                 return f"after {'failed' if status is StepStatus.FAILED else 'skipped'} {pred}"
-        return self._blocked.get(step.address)
+        # a folder or category shares no fate with a VM of the same address: graph edges only
+        return self._blocked.get(step.address) if step.is_vm else None
 
     def _start(self, step: Step, started: float) -> None:
         """Count the step in flight (STARTED once, also when a retry submits it again)."""
@@ -277,7 +278,7 @@ class Executor:
     def _call(self, step: Step, live: LiveVM | None) -> Handle:
         """`live`: the step's VM as the wave's read found it (None for folders and creates)."""
         p = self.provider
-        if step.kind in (StepKind.FOLDER, StepKind.TAG_CATEGORY):
+        if not step.is_vm:
             return call_auxiliary(p, step, self.plan)
         change = self.changes[step.address]
         if step.kind is StepKind.CREATE:
@@ -382,7 +383,7 @@ class Executor:
                 self._down.discard(step.address)
         else:
             self._finish(step, StepStatus.FAILED, elapsed, task, outcome.error or "failed")
-            if step.kind is not StepKind.FOLDER:
+            if step.is_vm:
                 self._block_vm(step.address, f"{step.address} failed")
         sorter.done(step_id)
 
@@ -400,7 +401,8 @@ class Executor:
         message: str = "",
     ) -> None:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
-        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and step.address in self._down:
+        down = step.is_vm and step.address in self._down
+        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and down:
             self._halted = self._halted or (
                 f"not started: {step.address} did not come back, so no further VM is taken down"
             )
