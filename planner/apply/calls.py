@@ -31,12 +31,15 @@ def reads_vm(step: Step) -> bool:
     return step.is_vm and step.kind is not StepKind.CREATE
 
 
-def check(step: Step, change: VMChange, live: LiveVM | None, workspace: str, first: bool) -> None:
+def check(
+    step: Step, change: VMChange, moref: str, live: LiveVM | None, workspace: str, first: bool
+) -> None:
     """Raise OperationRefused when the step must not run on `live` (planner/apply/guard.py);
-    a step after a create only needs the VM to exist."""
+    a step after a create only needs the VM to exist. `moref`: the VM acted on (a created VM's
+    is known only from its create, not from the plan)."""
     if step.converge:
         if live is None:
-            raise OperationRefused(f"{step.address} ({change.moref}) no longer exists")
+            raise OperationRefused(f"{step.address} ({moref}) no longer exists")
         return
     why = refusal(change, live, workspace, first)
     if why is not None:

@@ -288,7 +288,7 @@ class Executor:
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
         first = not step.converge and step.address not in self._checked
-        check(step, change, live, self.plan.workspace, first)
+        check(step, change, moref, live, self.plan.workspace, first)
         if not step.converge:
             self._checked.add(step.address)
         return call_step(p, step, change, self.plan.workspace, moref, live)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.apply.executor import StepStatus
-from tests.builders import plan, planned, restart, update
+from tests.builders import create, plan, planned, restart, update
 from tests.executor.fake_provider import FakeProvider
 from tests.executor.test_rolling import restarts, run, statuses
 
@@ -69,3 +69,10 @@ def test_a_failed_wave_read_fails_its_steps_without_acting():
     assert all(e.status is StepStatus.FAILED for e in result.final)
     assert "re-reading the VMs failed" in result.final[0].message
     assert provider.calls == []
+
+
+def test_a_created_vm_gone_before_its_read_back_is_named_by_the_moref_its_create_returned():
+    provider = FakeProvider(duration=0.03, gone={"vm-DC0-app"})
+    _, result = run(plan(create("app")), provider)
+    (failed,) = [e for e in result.final if e.status is StepStatus.FAILED]
+    assert failed.message == "DC0/app (vm-DC0-app) no longer exists"
