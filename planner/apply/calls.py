@@ -31,6 +31,12 @@ def reads_vm(step: Step) -> bool:
     return step.is_vm and step.kind is not StepKind.CREATE
 
 
+def desired(change: VMChange, workspace: str) -> dict[str, Any]:
+    """The change's `after` with the plan's workspace: the marker to write, whatever `after`
+    carries (a create's spec and every later step's)."""
+    return {**(change.after or {}), "workspace": workspace}
+
+
 def check(
     step: Step, change: VMChange, moref: str, live: LiveVM | None, workspace: str, first: bool
 ) -> None:
@@ -64,8 +70,7 @@ def call_step(
 ) -> Handle:
     """The operation for a step on an existing VM that passed `check`; `live` is that VM."""
     p = provider
-    # the plan's workspace is the marker to write, whatever `after` carries
-    after: Mapping[str, Any] = {**(change.after or {}), "workspace": workspace}
+    after: Mapping[str, Any] = desired(change, workspace)
     names = frozenset(changed_attributes(change))
     if step.converge:
         assert live is not None

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.apply.calls import call_auxiliary, call_step, check, reads_vm
+from planner.apply.calls import call_auxiliary, call_step, check, desired, reads_vm
 from planner.apply.interrupt import stop_on_signals
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
 from planner.apply.steps import Step, StepGraph
@@ -70,7 +70,6 @@ class ApplyResult:
 class _InFlight:
     step: Step
     started: float
-    generation: int  # the session generation the step was submitted under
     retried: bool = False
     handle: Handle | None = None
 
@@ -216,20 +215,19 @@ class Executor:
 
     def _start(self, step: Step, started: float) -> None:
         """Count the step in flight (STARTED once, also when a retry submits it again)."""
-        entry = self._inflight.get(step.id)
-        if entry is None:
-            entry = _InFlight(step, started, self._generation)
-            self._inflight[step.id] = entry
+        if step.id not in self._inflight:
+            self._inflight[step.id] = _InFlight(step, started)
             self._emit(StepEvent(step, StepStatus.STARTED, time.time()))
-        entry.generation = self._generation
 
     def _dispatch(self, wave: list[Step], pool: ThreadPoolExecutor) -> None:
         """Hand the steps just started to the workers: those on existing VMs as one wave (one
         read of all their VMs), the others (folders, creates) one by one."""
         generation = self._generation
-        reading = [s for s in wave if reads_vm(s) and s.address in self.morefs]
+        reading: list[Step] = []
         for step in wave:
-            if not (reads_vm(step) and step.address in self.morefs):
+            if reads_vm(step) and step.address in self.morefs:
+                reading.append(step)
+            else:
                 pool.submit(self._submit_work, step, generation, None)
         if reading:
             pool.submit(self._wave_work, reading, generation, pool)
@@ -282,8 +280,7 @@ class Executor:
             return call_auxiliary(p, step, self.plan)
         change = self.changes[step.address]
         if step.kind is StepKind.CREATE:
-            after = {**(change.after or {}), "workspace": self.plan.workspace}
-            return p.create_vm(change.datacenter, change.name, after)
+            return p.create_vm(change.datacenter, change.name, desired(change, self.plan.workspace))
         moref = self.morefs.get(step.address)
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
