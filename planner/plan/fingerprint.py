@@ -16,11 +16,12 @@ from planner.model import LiveVM
 VOLATILE = frozenset({"tools_running"})
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(LiveVM) if f.name not in VOLATILE)
-_READ_FIELDS = operator.attrgetter(*_FIELDS)
-_ATTRIBUTES = _FIELDS.index("attributes")
-_EXTRA_CONFIG = _FIELDS.index("extra_config")
-_TAGS = _FIELDS.index("tags")
+# what is hashed: a field added changes every fingerprint, so it bumps the plan's format_version
+FIELDS = tuple(f.name for f in dataclasses.fields(LiveVM) if f.name not in VOLATILE)
+_READ_FIELDS = operator.attrgetter(*FIELDS)
+_ATTRIBUTES = FIELDS.index("attributes")
+_EXTRA_CONFIG = FIELDS.index("extra_config")
+_TAGS = FIELDS.index("tags")
 
 
 def fingerprint(vm: LiveVM) -> str:
