@@ -82,8 +82,16 @@ class ExecutorMixin:
     def create_tag_category(self, change: TagCategoryChange) -> Handle:
         return self.tag_ops.create_category(change)
 
-    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self.tag_ops.set_tags(moref, after.get("tags") or {})
+    def set_tags(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        """`live` carries the VM's tags only when this run read them (`reads_tags`)."""
+        current = live.tags if live is not None and self.reads_tags else None
+        return self.tag_ops.set_tags(moref, after.get("tags") or {}, current)
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
         return self._parts()[0].set_markers(moref, workspace, prevent_destroy)

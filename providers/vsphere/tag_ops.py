@@ -108,13 +108,22 @@ class TagOps:
                 created.append(name)
         return _done(", ".join(created) if created else "already there")
 
-    def set_tags(self, moref: str, wanted: Mapping[str, Sequence[str]]) -> Handle:
+    def set_tags(
+        self,
+        moref: str,
+        wanted: Mapping[str, Sequence[str]],
+        live: Mapping[str, Sequence[str]] | None = None,
+    ) -> Handle:
         """In each category of `wanted`, exactly its tags: the others of the category detached
         first (so a "single" category's old tag is gone before the new one comes), then the
-        missing ones attached. Categories not named are left alone."""
+        missing ones attached. Categories not named are left alone. `live` is the VM's tags as
+        the executor's re-check read them; without it (or naming a tag the catalog does not
+        know) the VM's tags are read here."""
         catalog = self._catalog()
         client = self._session()
-        current = set(client.attached([moref]).get(moref, []))
+        current = _tag_ids(catalog, live) if live is not None else None
+        if current is None:
+            current = set(client.attached([moref]).get(moref, []))
         detach: list[str] = []
         attach: list[str] = []
         for category_name, names in wanted.items():
@@ -141,3 +150,16 @@ class TagOps:
 
 
 _NONE = Tag("", "", "")
+
+
+def _tag_ids(catalog: Catalog, tags: Mapping[str, Sequence[str]]) -> set[str] | None:
+    """The ids of tags given by {category: names}; None when one is not in the catalog (made
+    outside vcplan since the catalog was read)."""
+    ids = set()
+    for category, names in tags.items():
+        for name in names:
+            tag = catalog.tag_named(category, name)
+            if tag is None:
+                return None
+            ids.add(tag.id)
+    return ids

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from planner.config.endpoint import resolve_endpoint
 from providers.vsphere.tags import TagClient
 from tests.support.apply import SMALL
+from tests.support.inprocess import run_inprocess
 from tests.support.vcenter import find_vm, open_si
 
 pytestmark = pytest.mark.simulator
@@ -128,6 +130,32 @@ def test_a_new_tag_in_a_single_category_replaces_the_old_one(make_vcsim, run_cli
     _apply(run_cli, sim, config)
     assert _tags_of(sim, VM) == {"env": ["staging"], "team": ["web"]}  # team is not managed
     _assert_plan_empty(run_cli, sim, config)
+
+
+def test_the_tags_step_reads_no_vms_tags_the_wave_read_already_read(
+    make_vcsim, run_cli, tmp_path, monkeypatch
+):
+    sim = make_vcsim(*SMALL[:-1], "3")
+    names = [f"DC0_C0_RP0_VM{i}" for i in range(3)]
+    vms = "".join(_vm(n, '{ env = "prod", team = "web" }') for n in names)
+    _apply(run_cli, sim, _config(tmp_path, vms))
+    readers: list[list[str]] = []
+    attached = TagClient.attached
+
+    def spy(self: TagClient, morefs: Any) -> dict[str, list[str]]:
+        readers.append([frame.name for frame in traceback.extract_stack()])
+        return attached(self, morefs)
+
+    monkeypatch.setattr(TagClient, "attached", spy)
+    vms = "".join(_vm(n, '{ env = "staging" }') for n in names)
+    result = run_inprocess("apply", str(_config(tmp_path, vms)), "--auto-approve", env=sim.env())
+    assert result.code == 0, result.output
+    assert readers  # the plan's and the waves' reads
+    assert not [stack for stack in readers if "set_tags" in stack]
+    monkeypatch.undo()
+    assert {n: _tags_of(sim, n) for n in names} == {
+        n: {"env": ["staging"], "team": ["web"]} for n in names
+    }
 
 
 def test_a_tag_detached_behind_vcplans_back_is_drift(make_vcsim, run_cli, tmp_path):
