@@ -128,6 +128,8 @@ class ExecutorMixin:
         return lives
 
     def relogin(self) -> None:
+        """A new SOAP session; the tagging session too, reopened on its next call."""
+        self.tag_ops.close()
         self.session.relogin()
         _widen_pool(self.session)
         self._parts()[1].reset()
@@ -182,7 +184,7 @@ class VSphereProvider(ExecutorMixin):
 
     def _tagged(self, inventory: Inventory, live_categories: Any) -> Inventory:
         with collector_paused():  # as the page reader: no GC rescans of the inventory just read
-            by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
+            by_moref = self.tag_ops.inventory_tags(vm.moref for vm in inventory.vms)
             vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
         return replace(inventory, vms=vms, tag_categories=live_categories)
 
@@ -214,6 +216,7 @@ class VSphereProvider(ExecutorMixin):
 
     def reconnect(self) -> None:
         """A fresh session after the old one expired or vCenter restarted."""
+        self.tag_ops.close()
         self.session.close()
         self.session.relogin()
 

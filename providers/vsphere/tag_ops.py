@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from planner.apply.provider import Handle, OperationRefused, Outcome
+from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.config.endpoint import Endpoint
 from planner.model import LiveTagCategory
 from planner.model.diagnostics import error
@@ -32,13 +32,16 @@ class TagOps:
         self._tags: dict[str, Tag] = {}
         self._loaded = False
         self._lock = threading.Lock()
+        self._session_lock = threading.Lock()
 
     # --- reads ---------------------------------------------------------------------------
 
     def _session(self) -> TagClient:
-        if self._client is None:
-            self._client = TagClient(self._endpoint, self._endpoint.timeout)
-        return self._client
+        """The REST session, logged in on first use (again after `close`)."""
+        with self._session_lock:
+            if self._client is None:
+                self._client = TagClient(self._endpoint, self._endpoint.timeout)
+            return self._client
 
     def _catalog(self) -> Catalog:
         with self._lock:
@@ -61,20 +64,27 @@ class TagOps:
         }
 
     def tags_of(self, morefs: Iterable[str]) -> dict[str, dict[str, tuple[str, ...]]]:
-        """moref -> {category: sorted tag names}, in pages of list-attached-tags-on-objects."""
-        catalog = self._read(self._catalog)
-        attached = self._read(lambda: self._session().attached(morefs))
+        """moref -> {category: sorted tag names}, in pages of list-attached-tags-on-objects.
+        Failures are the provider's (SessionExpired, OperationRefused), for the executor's
+        re-check to handle; the CLI's inventory read is `inventory_tags`."""
+        catalog = self._catalog()
+        attached = self._session().attached(morefs)
         return {
             moref: {k: tuple(v) for k, v in catalog.by_category(ids).items()}
             for moref, ids in attached.items()
         }
+
+    def inventory_tags(self, morefs: Iterable[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+        """`tags_of` for the CLI's inventory read: a failure is one line with a hint."""
+        result: dict[str, dict[str, tuple[str, ...]]] = self._read(lambda: self.tags_of(morefs))
+        return result
 
     @staticmethod
     def _read(fetch: Any) -> Any:
         """A failed read is one line naming the tagging API, not an internal error."""
         try:
             return fetch()
-        except OperationRefused as exc:
+        except (OperationRefused, SessionExpired) as exc:
             raise error(
                 f"cannot read vSphere tags: {exc}",
                 hint="the configuration names tags; vCenter's REST API (/rest) must be reachable",
@@ -144,9 +154,13 @@ class TagOps:
         return _done()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Log out; the next call logs in again (after a relogin, see
+        docs/apply.md#failures-ctrl-c-and-expired-sessions). A call still in flight on the old
+        client ends in SessionExpired and is retried."""
+        with self._session_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 _NONE = Tag("", "", "")

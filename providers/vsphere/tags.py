@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from planner.apply.provider import OperationRefused
+from planner.apply.provider import OperationRefused, SessionExpired
 from planner.config.endpoint import Endpoint
 from providers.vsphere.session import ssl_context
 
@@ -72,7 +72,9 @@ def _vm(moref: str) -> dict[str, str]:
 
 
 class TagClient:
-    """One REST session. Every failure is an OperationRefused with vCenter's own words."""
+    """One REST session. Every failure is an OperationRefused with vCenter's own words, but
+    an ended session (vCenter restarted, the session timed out, or `close` ran under a call in
+    flight) is SessionExpired: log in again, with a new client."""
 
     def __init__(self, endpoint: Endpoint, timeout: float = DEFAULT_TIMEOUT_S):
         self._http = httpx.Client(
@@ -100,14 +102,22 @@ class TagClient:
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, BASE + path, **kwargs)
-        except httpx.TimeoutException:
-            raise OperationRefused(
-                f"vCenter did not answer {path} within {self._http.timeout.read} s"
-            ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: httpx's closed client
+            if self._http.is_closed:  # closed by a relogin (TagOps.close) under this call
+                raise SessionExpired("the tagging session was closed") from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise OperationRefused(
+                    f"vCenter did not answer {path} within {self._http.timeout.read} s"
+                ) from None
+            if isinstance(exc, RuntimeError):
+                raise
             raise OperationRefused(f"tagging API {path}: {exc}") from None
         if response.status_code >= 400:
-            raise OperationRefused(f"tagging API {path}: {_fault(response)}")
+            fault = _fault(response)
+            logged_in = "vmware-api-session-id" in self._http.headers
+            if logged_in and (response.status_code == 401 or fault.startswith("unauthenticated")):
+                raise SessionExpired(f"the tagging session is no longer valid: {fault}")
+            raise OperationRefused(f"tagging API {path}: {fault}")
         return response.json() if response.content else None
 
     # --- reads -------------------------------------------------------------------------------

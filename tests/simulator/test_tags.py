@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from planner.config.endpoint import resolve_endpoint
+from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tags import TagClient
+from tests.simulator.test_tag_client import end_every_session
 from tests.support.apply import SMALL
 from tests.support.inprocess import run_inprocess
 from tests.support.vcenter import find_vm, open_si
@@ -156,6 +158,28 @@ def test_the_tags_step_reads_no_vms_tags_the_wave_read_already_read(
     assert {n: _tags_of(sim, n) for n in names} == {
         n: {"env": ["staging"], "team": ["web"]} for n in names
     }
+
+
+def test_apply_logs_in_again_when_the_tagging_session_ends_during_the_tags_step(
+    make_vcsim, run_cli, tmp_path, monkeypatch
+):
+    sim = make_vcsim(*SMALL)
+    set_tags = TagOps.set_tags
+    ended: list[str] = []
+
+    def vcenter_restarts_first(self: TagOps, *args: Any, **kw: Any) -> Any:
+        if not ended:
+            ended.append(args[0])
+            end_every_session(sim)
+        return set_tags(self, *args, **kw)
+
+    monkeypatch.setattr(TagOps, "set_tags", vcenter_restarts_first)
+    config = _config(tmp_path, _vm(VM, '{ env = "prod" }'))
+    result = run_inprocess("apply", str(config), "--auto-approve", env=sim.env())
+    assert result.code == 0, result.output
+    assert ended and "logged in again 1x" in result.stdout
+    monkeypatch.undo()
+    assert _tags_of(sim, VM) == {"env": ["prod"]}
 
 
 def test_a_tag_detached_behind_vcplans_back_is_drift(make_vcsim, run_cli, tmp_path):
