@@ -99,13 +99,12 @@ class TagOps:
         category = catalog.category_named(change.name)
         created: list[str] = []
         if category is None:
-            spec = {
-                "name": change.name,
-                "description": change.description,
-                "cardinality": change.cardinality.upper(),
-                "associable_types": list(change.associable_types),
-            }
-            cid = client.create_category_spec(spec)
+            cid = client.create_category(
+                change.name,
+                change.cardinality.upper(),
+                change.description,
+                change.associable_types,
+            )
             category = Category(cid, change.name, change.cardinality.upper())
             with self._lock:
                 self._categories[cid] = category

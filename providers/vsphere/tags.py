@@ -9,7 +9,7 @@ per VM; writes are one attach-multiple and one detach-multiple per VM.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,18 +150,21 @@ class TagClient:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def create_category(self, name: str, cardinality: str) -> str:
+    def create_category(
+        self,
+        name: str,
+        cardinality: str,
+        description: str = "created by vcplan",
+        types: Sequence[str] = ("VirtualMachine",),
+    ) -> str:
+        """A category; `cardinality` as vCenter spells it ("SINGLE" | "MULTIPLE")."""
         spec = {
             "name": name,
-            "description": "created by vcplan",
+            "description": description,
             "cardinality": cardinality,
-            "associable_types": ["VirtualMachine"],
+            "associable_types": list(types),
         }
-        return self.create_category_spec(spec)
-
-    def create_category_spec(self, spec: Mapping[str, Any]) -> str:
-        """A category from a full create_spec (name, description, cardinality, types)."""
-        answer = self._send("POST", "/tagging/category", json={"create_spec": dict(spec)})
+        answer = self._send("POST", "/tagging/category", json={"create_spec": spec})
         return str(answer["value"])
 
     def create_tag(self, category_id: str, name: str) -> str:
