@@ -59,7 +59,9 @@ class TagOps:
         for tag in catalog.tags.values():
             names.setdefault(tag.category_id, set()).add(tag.name)
         return {
-            c.name: LiveTagCategory(c.name, c.cardinality.lower(), frozenset(names[c.id]))
+            c.name: LiveTagCategory(
+                c.name, c.cardinality.lower(), frozenset(names[c.id]), c.description
+            )
             for c in catalog.categories.values()
         }
 
@@ -105,7 +107,7 @@ class TagOps:
                 change.description,
                 change.associable_types,
             )
-            category = Category(cid, change.name, change.cardinality.upper())
+            category = Category(cid, change.name, change.cardinality.upper(), change.description)
             with self._lock:
                 self._categories[cid] = category
             created.append("the category")

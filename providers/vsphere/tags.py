@@ -29,6 +29,7 @@ class Category:
     id: str
     name: str
     cardinality: str  # "SINGLE" | "MULTIPLE", as vCenter spells it
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,9 @@ class TagClient:
         categories = {}
         for cid in self._send("GET", "/tagging/category")["value"]:
             value = self._send("GET", f"/tagging/category/id:{cid}")["value"]
-            categories[cid] = Category(cid, value["name"], value["cardinality"])
+            categories[cid] = Category(
+                cid, value["name"], value["cardinality"], value.get("description") or ""
+            )
         tags = {}
         for tid in self._send("GET", "/tagging/tag")["value"]:
             value = self._send("GET", f"/tagging/tag/id:{tid}")["value"]

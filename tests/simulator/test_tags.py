@@ -250,6 +250,16 @@ def test_generate_writes_tags_and_their_categories_and_plan_proposes_no_tag_chan
     assert all(d["attribute"] != "tags" for c in doc["changes"] for d in c["diffs"])
 
 
+def test_generate_writes_a_categorys_description_as_vcenter_has_it(make_vcsim, run_cli, tmp_path):
+    sim = make_vcsim(*SMALL)
+    _apply(run_cli, sim, _config(tmp_path / "src", _vm(VM, '{ env = "prod" }')))
+    out = tmp_path / "generated"
+    result = run_cli("generate", "--workspace", "tg", "--out", str(out), env=sim.env())
+    assert result.code == 0, result.output
+    text = "".join(p.read_text() for p in sorted(out.glob("*.hcl")))
+    assert 'description = "where the VM runs"' in text
+
+
 def test_the_plan_text_lists_the_tag_categories_it_creates_and_each_changed_category(
     make_vcsim, run_cli, tmp_path
 ):
