@@ -147,7 +147,6 @@ class VSphereProvider(ExecutorMixin):
         self.endpoint = endpoint
         self.session = Session(endpoint)
         self.tag_ops = TagOps(endpoint)
-        self.reads_tags = False
 
     @property
     def display_url(self) -> str:
