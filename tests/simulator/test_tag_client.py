@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from planner.apply.provider import OperationRefused, SessionExpired
 from planner.config.endpoint import resolve_endpoint
-from providers.vsphere.session import ssl_context
 from providers.vsphere.tags import TagClient
 from tests.support.apply import SMALL, live_vms, provider_for
+from tests.support.vcenter import end_every_session
 
 pytestmark = pytest.mark.simulator
 
@@ -62,17 +61,6 @@ def test_a_missing_category_is_refused_with_the_fault_type(make_vcsim):
     with _client(sim) as client, pytest.raises(OperationRefused) as caught:
         client._send("GET", "/tagging/category/id:urn:vmomi:InventoryServiceCategory:nope:GLOBAL")
     assert "not_found" in str(caught.value)
-
-
-def end_every_session(sim: Any) -> None:
-    """As a vCenter restart would (docs/simulator.md#sessions)."""
-    endpoint = resolve_endpoint(None, None, False, None, sim.env(), None)
-    response = httpx.delete(
-        f"https://{sim.host}:{sim.port}/vcsim/sessions",
-        auth=(sim.user, sim.password),
-        verify=ssl_context(endpoint),
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_an_ended_session_is_session_expired_so_apply_logs_in_again(make_vcsim):

@@ -17,10 +17,9 @@ import pytest
 from planner.config.endpoint import resolve_endpoint
 from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tags import TagClient
-from tests.simulator.test_tag_client import end_every_session
 from tests.support.apply import SMALL
 from tests.support.inprocess import run_inprocess
-from tests.support.vcenter import find_vm, open_si
+from tests.support.vcenter import end_every_session, find_vm, open_si
 
 pytestmark = pytest.mark.simulator
 
