@@ -87,7 +87,7 @@ def call_step(
     if step.kind is StepKind.RECONFIGURE:
         return p.reconfigure(moref, after, names, live=live)
     if step.kind is StepKind.TAGS:
-        return p.set_tags(moref, after, names)
+        return p.set_tags(moref, after, names, live=live)
     if step.kind is StepKind.POWER:
         assert step.power is not None
         return p.set_power(moref, step.power, shutdown_timeout(change), live=live)

@@ -109,7 +109,13 @@ class Provider(Protocol):
         is success (docs/language.md#tag_category)."""
         ...
 
-    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def set_tags(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
         """Make the VM's tags in each category `after["tags"]` names exactly those: detach the
         others of the category first (a "single" category replaces), then attach."""
         ...

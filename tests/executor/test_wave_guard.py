@@ -59,6 +59,12 @@ def test_each_operation_is_handed_the_vm_its_re_check_read():
     assert provider.handed == {"vm-vm0": planned("vm0"), "vm-web": planned("web")}
 
 
+def test_a_tags_step_is_handed_the_vm_its_re_check_read_so_its_tags_are_not_read_again():
+    provider, _ = run(plan(update("web", {"tags": ({}, {"env": ["prod"]})})))
+    assert provider.ops("vm-web")[0] == "set_tags"
+    assert provider.handed == {"vm-web": planned("web")}
+
+
 def test_a_failed_wave_read_fails_its_steps_without_acting():
     class Unreadable(FakeProvider):
         def read_vms(self, morefs):
