@@ -28,15 +28,24 @@ from planner.model.plan import Plan, VMChange
 def reads_vm(step: Step) -> bool:
     """Whether the step acts on a VM that exists: it is re-checked (or, after a create, read
     back) right before, so its VM goes into the wave's read."""
-    return step.kind not in (StepKind.FOLDER, StepKind.TAG_CATEGORY, StepKind.CREATE)
+    return step.is_vm and step.kind is not StepKind.CREATE
 
 
-def check(step: Step, change: VMChange, live: LiveVM | None, workspace: str, first: bool) -> None:
+def desired(change: VMChange, workspace: str) -> dict[str, Any]:
+    """The change's `after` with the plan's workspace: the marker to write, whatever `after`
+    carries (a create's spec and every later step's)."""
+    return {**(change.after or {}), "workspace": workspace}
+
+
+def check(
+    step: Step, change: VMChange, moref: str, live: LiveVM | None, workspace: str, first: bool
+) -> None:
     """Raise OperationRefused when the step must not run on `live` (planner/apply/guard.py);
-    a step after a create only needs the VM to exist."""
+    a step after a create only needs the VM to exist. `moref`: the VM acted on (a created VM's
+    is known only from its create, not from the plan)."""
     if step.converge:
         if live is None:
-            raise OperationRefused(f"{step.address} ({change.moref}) no longer exists")
+            raise OperationRefused(f"{step.address} ({moref}) no longer exists")
         return
     why = refusal(change, live, workspace, first)
     if why is not None:
@@ -61,8 +70,7 @@ def call_step(
 ) -> Handle:
     """The operation for a step on an existing VM that passed `check`; `live` is that VM."""
     p = provider
-    # the plan's workspace is the marker to write, whatever `after` carries
-    after: Mapping[str, Any] = {**(change.after or {}), "workspace": workspace}
+    after: Mapping[str, Any] = desired(change, workspace)
     names = frozenset(changed_attributes(change))
     if step.converge:
         assert live is not None
@@ -79,7 +87,7 @@ def call_step(
     if step.kind is StepKind.RECONFIGURE:
         return p.reconfigure(moref, after, names, live=live)
     if step.kind is StepKind.TAGS:
-        return p.set_tags(moref, after, names)
+        return p.set_tags(moref, after, names, live=live)
     if step.kind is StepKind.POWER:
         assert step.power is not None
         return p.set_power(moref, step.power, shutdown_timeout(change), live=live)

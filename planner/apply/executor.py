@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.apply.calls import call_auxiliary, call_step, check, reads_vm
+from planner.apply.calls import call_auxiliary, call_step, check, desired, reads_vm
 from planner.apply.interrupt import stop_on_signals
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
 from planner.apply.steps import Step, StepGraph
@@ -70,7 +70,6 @@ class ApplyResult:
 class _InFlight:
     step: Step
     started: float
-    generation: int  # the session generation the step was submitted under
     retried: bool = False
     handle: Handle | None = None
 
@@ -202,7 +201,7 @@ class Executor:
             if self._stop.is_set():
                 return False
             return self.max_unavailable is None or len(self._down) < self.max_unavailable
-        return not self._stop.is_set() or step.address in self._down
+        return not self._stop.is_set() or (step.is_vm and step.address in self._down)
 
     def _skip_reason(self, step: Step) -> str | None:
         if self._halted is not None and step.id in self._window_start:
@@ -211,24 +210,24 @@ class Executor:
             status = self._state.status.get(pred)
             if status in (StepStatus.FAILED, StepStatus.SKIPPED):
                 return f"after {'failed' if status is StepStatus.FAILED else 'skipped'} {pred}"
-        return self._blocked.get(step.address)
+        # a folder or category shares no fate with a VM of the same address: graph edges only
+        return self._blocked.get(step.address) if step.is_vm else None
 
     def _start(self, step: Step, started: float) -> None:
         """Count the step in flight (STARTED once, also when a retry submits it again)."""
-        entry = self._inflight.get(step.id)
-        if entry is None:
-            entry = _InFlight(step, started, self._generation)
-            self._inflight[step.id] = entry
+        if step.id not in self._inflight:
+            self._inflight[step.id] = _InFlight(step, started)
             self._emit(StepEvent(step, StepStatus.STARTED, time.time()))
-        entry.generation = self._generation
 
     def _dispatch(self, wave: list[Step], pool: ThreadPoolExecutor) -> None:
         """Hand the steps just started to the workers: those on existing VMs as one wave (one
         read of all their VMs), the others (folders, creates) one by one."""
         generation = self._generation
-        reading = [s for s in wave if reads_vm(s) and s.address in self.morefs]
+        reading: list[Step] = []
         for step in wave:
-            if not (reads_vm(step) and step.address in self.morefs):
+            if reads_vm(step) and step.address in self.morefs:
+                reading.append(step)
+            else:
                 pool.submit(self._submit_work, step, generation, None)
         if reading:
             pool.submit(self._wave_work, reading, generation, pool)
@@ -277,17 +276,16 @@ class Executor:
     def _call(self, step: Step, live: LiveVM | None) -> Handle:
         """`live`: the step's VM as the wave's read found it (None for folders and creates)."""
         p = self.provider
-        if step.kind in (StepKind.FOLDER, StepKind.TAG_CATEGORY):
+        if not step.is_vm:
             return call_auxiliary(p, step, self.plan)
         change = self.changes[step.address]
         if step.kind is StepKind.CREATE:
-            after = {**(change.after or {}), "workspace": self.plan.workspace}
-            return p.create_vm(change.datacenter, change.name, after)
+            return p.create_vm(change.datacenter, change.name, desired(change, self.plan.workspace))
         moref = self.morefs.get(step.address)
         if moref is None:
             raise OperationRefused(f"no moref known for {step.address}")
         first = not step.converge and step.address not in self._checked
-        check(step, change, live, self.plan.workspace, first)
+        check(step, change, moref, live, self.plan.workspace, first)
         if not step.converge:
             self._checked.add(step.address)
         return call_step(p, step, change, self.plan.workspace, moref, live)
@@ -382,7 +380,7 @@ class Executor:
                 self._down.discard(step.address)
         else:
             self._finish(step, StepStatus.FAILED, elapsed, task, outcome.error or "failed")
-            if step.kind is not StepKind.FOLDER:
+            if step.is_vm:
                 self._block_vm(step.address, f"{step.address} failed")
         sorter.done(step_id)
 
@@ -400,7 +398,8 @@ class Executor:
         message: str = "",
     ) -> None:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
-        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and step.address in self._down:
+        down = step.is_vm and step.address in self._down
+        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and down:
             self._halted = self._halted or (
                 f"not started: {step.address} did not come back, so no further VM is taken down"
             )

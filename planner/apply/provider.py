@@ -109,7 +109,13 @@ class Provider(Protocol):
         is success (docs/language.md#tag_category)."""
         ...
 
-    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def set_tags(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
         """Make the VM's tags in each category `after["tags"]` names exactly those: detach the
         others of the category first (a "single" category replaces), then attach."""
         ...
@@ -140,6 +146,8 @@ class Provider(Protocol):
         planner/apply/guard.py); every moref is a key, None for a VM that is gone."""
         ...
 
-    def read_inventory(self) -> Inventory: ...
+    def read_inventory(self, tags: bool = False) -> Inventory:
+        """Everything in scope; with `tags`, every VM's tags too (else LiveVM.tags is None)."""
+        ...
 
     def relogin(self) -> None: ...

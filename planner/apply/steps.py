@@ -1,13 +1,13 @@
 """Plan -> step graph: what the executor does for each change, and in which order (docs/apply.md).
 
-Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, tags,
-power state, markers; the plan's tag categories are created before any VM's tags step; a
-delete is power off then delete; a restart is one restart step. Across VMs,
-`depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
-and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing:
-a power-cycled VM goes down only once everything it needs to come back is done, so dependencies
-cycle first, dependents are not taken down for a dependency that comes back, and a VM that is
-down never waits for another to go down.
+Per VM, a chain: folder, create, move, power off (when a change needs it), reconfigure, tags, power
+state, markers; a VM's tags step waits for the plan's tag categories it names, and a power-cycled VM
+goes down only after them; a delete is power off then delete; a restart is one restart step. Across
+VMs, `depends_on` adds edges: creates, power-ons and restarts of a dependency come first, power-offs
+and deletes of its dependents come first. Rolling (a --max-unavailable bound) changes one thing: a
+power-cycled VM goes down only once everything it needs to come back is done, so dependencies cycle
+first, dependents are not taken down for a dependency that comes back, and a VM that is down never
+waits for another to go down.
 Pure: no I/O. Must not import pyVmomi, rich or typer.
 """
 
@@ -29,6 +29,10 @@ TAG_CATEGORY_PREFIX = "tag_category/"  # a TAG_CATEGORY step's address: "tag_cat
 DEFAULT_RESTART_TIMEOUT = 600
 
 
+# the steps that act on no VM: their address is a folder's or a category's, not a VM's
+AUXILIARY: frozenset[StepKind] = frozenset({StepKind.FOLDER, StepKind.TAG_CATEGORY})
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One unit of work. `address` is the VM's (a folder step's is "<dc>/<folder path>").
@@ -42,6 +46,11 @@ class Step:
     @property
     def id(self) -> str:
         return f"{self.address} {self.kind.value}"
+
+    @property
+    def is_vm(self) -> bool:
+        """Whether the step acts on the VM at `address` (not a folder or a tag category)."""
+        return self.kind not in AUXILIARY
 
     @property
     def datacenter(self) -> str:
@@ -210,14 +219,19 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
             add(step, previous)
             previous = [step.id]
 
-    catalog = [
-        Step(StepKind.TAG_CATEGORY, f"{TAG_CATEGORY_PREFIX}{c.name}") for c in plan.tag_categories
-    ]
-    for step in catalog:
+    catalog = {
+        c.name: Step(StepKind.TAG_CATEGORY, f"{TAG_CATEGORY_PREFIX}{c.name}")
+        for c in plan.tag_categories
+    }
+    for step in catalog.values():
         add(step)
-    for step_id, step in list(steps.items()):
-        if step.kind is StepKind.TAGS:
-            preds[step_id].update(c.id for c in catalog)
+    for addr, chain in chains.items():
+        # a VM's tags wait only for the categories it names: another category failing must
+        # not stop it (docs/apply.md#failures-ctrl-c-and-expired-sessions)
+        named = (changes[addr].after or {}).get("tags") or {}
+        for step in chain:
+            if step.kind is StepKind.TAGS:
+                preds[step.id].update(catalog[n].id for n in named if n in catalog)
 
     dependents: dict[str, set[str]] = {}
     for addr, change in changes.items():
@@ -247,8 +261,7 @@ def build_steps(plan: Plan, rolling: bool | None = None) -> StepGraph:
         for addr, change in changes.items()
         if power_cycled(change) and (w := down_window(chains[addr])) is not None
     }
-    if rolling:
-        _hoist(windows, chains, preds)
+    _hoist(windows, chains, preds, steps, rolling)
     frozen = {k: frozenset(v) for k, v in preds.items()}
     try:
         graphlib.TopologicalSorter(frozen).prepare()
@@ -267,17 +280,25 @@ def _hoist(
     windows: Mapping[str, tuple[str, str]],
     chains: Mapping[str, list[Step]],
     preds: dict[str, set[str]],
+    steps: Mapping[str, Step],
+    rolling: bool,
 ) -> None:
-    """Whatever a step inside a VM's down window waits for from other VMs, the window's first
-    step waits for instead: once down, a VM can always come back without another VM going
-    down first, so a bound on VMs down at once never deadlocks. A wait that itself comes after
-    the window's start (a dependency powered off for good after its dependents) stays put."""
+    """Whatever a step inside a VM's down window waits for from outside the VM, the window's
+    first step waits for too, so that a VM goes down only once it can come back:
+    - always, the auxiliary steps (a tag category its tags step needs): one that fails stops
+      the VM before it goes down instead of leaving it off;
+    - when rolling, also other VMs' steps: once down, a VM can always come back without
+      another VM going down first, so a bound on VMs down at once never deadlocks. A wait
+      that itself comes after the window's start (a dependency powered off for good after its
+      dependents) stays put."""
     for addr, (start, end) in windows.items():
         ids = [s.id for s in chains[addr]]
         own = set(ids)
         inside = ids[ids.index(start) + 1 : ids.index(end) + 1]
         for step_id in inside:
             for pred in preds[step_id] - own:
+                if steps[pred].is_vm and not rolling:
+                    continue
                 if not _comes_after(pred, start, preds):
                     preds[start].add(pred)
 

@@ -97,7 +97,7 @@ class DriftWatch:
         prints the report; after a reconnect, what changed while the watch was away."""
         if self.watch is not None:
             self.watch.close()
-        self.inventory = self.provider.read_inventory()
+        self.inventory = self.provider.read_inventory(tags=self.config.uses_tags)
         self.watch = self.provider.watch()
         self.live = self.watch.start()
         report = self._decide()
@@ -136,7 +136,13 @@ class DriftWatch:
 
     def _decide(self) -> DriftReport:
         assert self.inventory is not None
-        vms = tuple(sorted(self.live.values(), key=lambda v: (v.datacenter, v.name)))
+        # the watch carries no tags: a VM keeps those of the last full read (docs/drift.md)
+        read = {v.moref: v.tags for v in self.inventory.vms}
+        live = (
+            v if v.tags is not None else replace(v, tags=read.get(v.moref))
+            for v in self.live.values()
+        )
+        vms = tuple(sorted(live, key=lambda v: (v.datacenter, v.name)))
         inventory = replace(self.inventory, vms=vms)
         return compute_drift(
             self.config, inventory, url=self.provider.display_url, created_at=_stamp(_now())

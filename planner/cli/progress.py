@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.text import Text
 
 from planner.apply.executor import StepEvent, StepStatus
-from planner.report.apply_story import AUXILIARY, Outcome, StoryTeller
+from planner.report.apply_story import Outcome, StoryTeller
 
 OUTCOME_STYLE = {Outcome.DONE: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}
 
@@ -68,7 +68,7 @@ class LiveProgress:
         for line in lines:
             style = OUTCOME_STYLE[ended[0].outcome] if ended else "dim"
             self.progress.console.print(Text(line, style=style))
-        if step.kind in AUXILIARY:
+        if not step.is_vm:  # a folder or category: told in a line of its own
             return
         task = self.tasks.get(step.address)
         if event.status is StepStatus.STARTED:

@@ -279,7 +279,7 @@ def generate_config(inventory: Inventory, workspace: str, url: str | None = None
     if url and inventory.is_esx:  # an esx:// URL takes no path, though a plan shows one
         url = url.split("://", 1)[0] + "://" + url.split("://", 1)[-1].split("/", 1)[0]
     reasons = left_out(inventory, workspace)
-    used = {c for vm in inventory.vms if vm.moref not in reasons for c in vm.tags}
+    used = {c for vm in inventory.vms if vm.moref not in reasons for c in vm.tags or ()}
     files = {SETTINGS_FILE: _settings_text(workspace, url, _tag_category_lines(inventory, used))}
     taken = {SETTINGS_FILE.removesuffix(".hcl").lower()}
     by_dc: dict[str, list[LiveVM]] = {}

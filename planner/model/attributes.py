@@ -88,10 +88,16 @@ class Attribute:
     always_managed: bool = False  # compared even when the configuration leaves it out
     power_cycle_reason: str = ""  # how a plan explains the power cycle
     absent: Any = None  # a declared key the VM does not have, as the configuration would say it
+    # the live value is None when the run did not read it (tags): unknown, so never compared
+    may_be_unread: bool = False
 
 
 def _live_folder(vm: LiveVM) -> str:
     return vm.folder
+
+
+def _live_tags(vm: LiveVM) -> dict[str, list[str]] | None:
+    return None if vm.tags is None else {k: list(v) for k, v in vm.tags.items()}
 
 
 def _live_workspace(vm: LiveVM) -> str | None:
@@ -132,8 +138,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("network_interface", Compare.ORDERED_LIST, StepKind.RECONFIGURE,
               lambda vm: [{"network": n.network} for n in vm.nics]),
     # a category the VM has no tag in reads as []: `team = []` means "no tag of team"
-    Attribute("tags", Compare.DECLARED_KEYS, StepKind.TAGS,
-              lambda vm: {k: list(v) for k, v in vm.tags.items()}, absent=[]),
+    Attribute("tags", Compare.DECLARED_KEYS, StepKind.TAGS, _live_tags, absent=[],
+              may_be_unread=True),
     Attribute("power", Compare.SCALAR, StepKind.POWER, lambda vm: vm.power.value),
     Attribute("workspace", Compare.SCALAR, StepKind.MARKERS, _live_workspace, ignorable=False),
     Attribute("prevent_destroy", Compare.SCALAR, StepKind.MARKERS,
@@ -237,9 +243,18 @@ def live_attributes(vm: LiveVM) -> dict[str, Any]:
     return {"datacenter": vm.datacenter, "name": vm.name, **shown}
 
 
+def unread(attribute: Attribute, vm: LiveVM) -> bool:
+    """Whether this run did not read the attribute's live value (tags read only when the
+    configuration uses them): then it is unknown, not empty, and nothing is compared."""
+    return attribute.may_be_unread and attribute.live(vm) is None
+
+
 def comparable(attribute: Attribute, want: Any, vm: LiveVM) -> Any:
-    """The live value as the configuration would state it, given what it wants."""
+    """The live value as the configuration would state it, given what it wants; None when it
+    was not read (`unread`)."""
     value = attribute.live(vm)
+    if value is None and attribute.may_be_unread:
+        return None
     if attribute.compare is Compare.ANY_OF:
         return want if want in value else (value[0] if value else None)
     if attribute.compare is Compare.DECLARED_KEYS:
@@ -253,7 +268,8 @@ def changed(
     """The attributes that differ, as name -> (live, desired), in the table's order.
 
     `after` is a plan's `after` (desired_attributes); an attribute left out there (None) is not
-    managed, unless the table says it always is. Create-only attributes never differ.
+    managed, unless the table says it always is. Create-only attributes never differ, nor do
+    attributes this run did not read (`unread`).
     """
     found: dict[str, tuple[Any, Any]] = {}
     for attribute in ATTRIBUTES:
@@ -262,6 +278,8 @@ def changed(
         if attribute.compare is Compare.CREATE_ONLY or name in ignore:
             continue
         if want is None and not attribute.always_managed:
+            continue
+        if unread(attribute, vm):
             continue
         have = comparable(attribute, want, vm)
         if have != want:

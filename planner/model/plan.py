@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FORMAT_VERSION = 1
+# 2: the fingerprints cover extra_config and tags; a plan of format 1 is another build's, whose
+# fingerprints this one cannot reproduce (docs/plan-format.md, "The JSON format")
+FORMAT_VERSION = 2
 
 
 class Action(enum.Enum):

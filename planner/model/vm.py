@@ -119,9 +119,9 @@ class LiveVM:
     # advanced settings (config.extraConfig) without the vcplan.* markers; the last value of a
     # key wins (vcsim 0.24 appends a duplicate when a key is updated)
     extra_config: Mapping[str, str] = field(default_factory=dict)
-    # vSphere tags, category -> sorted tag names; empty when the run did not read tags
-    # (docs/language.md#tags)
-    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # vSphere tags, category -> sorted tag names; None when the run did not read tags, which
+    # is not the same as having none (docs/language.md#tags)
+    tags: Mapping[str, tuple[str, ...]] | None = None
     # the markers are known only from the copy the create spec wrote (extraConfig): the custom
     # attributes are still to be written (an apply was interrupted right after the create)
     markers_pending: bool = False

@@ -1,9 +1,10 @@
 """One declared VM against its live counterpart: which attributes differ, and what that implies.
 
 The decision is the attribute table's (planner/model/attributes.py `changed`); this module adds
-what a reviewer wants to see: for structured values, the element that changed (`disk[1].size_gb:
-40 → 80`, `attributes.owner`), named by deepdiff, which is imported only when something
-structured differs. Must not import pyVmomi, rich or typer.
+what a reviewer wants to see: for structured values, the element that changed, as the table's
+compare kind says: per declared key for a map (`attributes.owner`, `tags.env`), per element for
+an ordered list (`disk[1].size_gb: 40 → 80`, named by deepdiff, imported only when a list
+differs). Must not import pyVmomi, rich or typer.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from planner.model.attributes import (
 from planner.model.diagnostics import Diagnostic
 from planner.model.plan import AttributeChange, ElementChange
 
-STRUCTURED = (Compare.DECLARED_KEYS, Compare.ORDERED_LIST)
-
 
 @dataclass(frozen=True, slots=True)
 class VMDiff:
@@ -45,22 +44,25 @@ _INDEX = re.compile(r"\['([^']*)'\]")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
+def _key_path(attribute: str, key: str) -> str:
+    """`attributes.owner`; a key that is no HCL name as `extra_config["guestinfo.role"]`."""
+    return attribute + ("." + key if _NAME.match(key) else f'["{key}"]')
+
+
 def _key(match: re.Match[str]) -> str:
-    key = match.group(1)
-    return "." + key if _NAME.match(key) else f'["{key}"]'
+    return _key_path("", match.group(1))
 
 
 def _path(attribute: str, deep_path: str) -> str:
-    """deepdiff's `root[1]['size_gb']` as `disk[1].size_gb`; `root['owner']` as
-    `attributes.owner`; a key that is no HCL name as `extra_config["guestinfo.role"]`."""
+    """deepdiff's `root[1]['size_gb']` as `disk[1].size_gb`."""
     rest = _ROOT.sub("", deep_path)
     rest = _INDEX.sub(_key, rest)
     return attribute + rest
 
 
 def element_changes(attribute: str, before: Any, after: Any) -> tuple[ElementChange, ...]:
-    """The elements that differ inside a structured value, in path order."""
-    from deepdiff import DeepDiff  # only when a structured value differs: its import is costly
+    """The elements that differ inside an ordered list, in path order."""
+    from deepdiff import DeepDiff  # only when a list differs: its import is costly
 
     delta = DeepDiff(before, after, verbose_level=2)
     found: list[ElementChange] = []
@@ -78,17 +80,26 @@ def element_changes(attribute: str, before: Any, after: Any) -> tuple[ElementCha
     return tuple(sorted(found, key=lambda e: e.path))
 
 
+def key_changes(attribute: str, before: Any, after: Any) -> tuple[ElementChange, ...]:
+    """Per declared key, the whole value: `tags.env: ["dev"] → ["prod"]`, `attributes.owner`
+    (only the keys the configuration names are managed, so only those can differ)."""
+    have = before or {}
+    found = [
+        ElementChange(_key_path(attribute, key), have.get(key), want)
+        for key, want in after.items()
+        if have.get(key) != want
+    ]
+    return tuple(sorted(found, key=lambda e: e.path))
+
+
 def attribute_changes(pairs: dict[str, tuple[Any, Any]]) -> tuple[AttributeChange, ...]:
     result = []
     for name, (before, after) in pairs.items():
         elements: tuple[ElementChange, ...] = ()
-        if name == "tags":  # per category: `tags.env: ["dev"] → ["prod"]`
-            elements = tuple(
-                ElementChange(_path(name, f"root['{k}']"), before.get(k), after.get(k))
-                for k in sorted(after)
-                if before.get(k) != after.get(k)
-            )
-        elif BY_NAME[name].compare in STRUCTURED:
+        compare = BY_NAME[name].compare
+        if compare is Compare.DECLARED_KEYS:
+            elements = key_changes(name, before, after)
+        elif compare is Compare.ORDERED_LIST:
             elements = element_changes(name, before, after)
         result.append(AttributeChange(name, before, after, elements))
     return tuple(result)

@@ -180,6 +180,13 @@ def load_plan(path: Path) -> Plan:
             f"{path}:{exc.lineno}:{exc.colno}: not a vcplan plan (invalid JSON: {exc.msg})",
             hint=hint,
         ) from None
+    version = raw.get("format_version") if isinstance(raw, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version != FORMAT_VERSION:
+        raise error(  # not "changed in vCenter": another build fingerprints VMs differently
+            f"{path}: format_version {version}: made by another vcplan version (this one reads "
+            f"{FORMAT_VERSION}); nothing was done",
+            hint="make the plan again with this vcplan: `vcplan plan --out FILE`",
+        )
     found = problem(raw)
     if found is not None:
         where, what = found

@@ -16,11 +16,12 @@ from planner.model import LiveVM
 VOLATILE = frozenset({"tools_running"})
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(LiveVM) if f.name not in VOLATILE)
-_READ_FIELDS = operator.attrgetter(*_FIELDS)
-_ATTRIBUTES = _FIELDS.index("attributes")
-_EXTRA_CONFIG = _FIELDS.index("extra_config")
-_TAGS = _FIELDS.index("tags")
+# what is hashed: a field added changes every fingerprint, so it bumps the plan's format_version
+FIELDS = tuple(f.name for f in dataclasses.fields(LiveVM) if f.name not in VOLATILE)
+_READ_FIELDS = operator.attrgetter(*FIELDS)
+_ATTRIBUTES = FIELDS.index("attributes")
+_EXTRA_CONFIG = FIELDS.index("extra_config")
+_TAGS = FIELDS.index("tags")
 
 
 def fingerprint(vm: LiveVM) -> str:
@@ -32,5 +33,7 @@ def fingerprint(vm: LiveVM) -> str:
     values = list(_READ_FIELDS(vm))
     values[_ATTRIBUTES] = sorted(values[_ATTRIBUTES].items())
     values[_EXTRA_CONFIG] = sorted(values[_EXTRA_CONFIG].items())
-    values[_TAGS] = sorted(values[_TAGS].items())
+    # tags not read (None) hash as none: apply reads tags exactly when the plan did
+    # (Plan.tags_read), so the two never meet, and plans made without tags keep their prints
+    values[_TAGS] = sorted((values[_TAGS] or {}).items())
     return "sha256:" + hashlib.sha256(repr(values).encode()).hexdigest()[:32]

@@ -16,9 +16,6 @@ from planner.apply.executor import StepEvent, StepStatus
 from planner.apply.steps import Step, StepGraph, StepKind
 from planner.model.plan import Action, Plan, VMChange
 
-# steps that belong to no VM: a folder, a tag category; each told in a short line of its own
-AUXILIARY = (StepKind.FOLDER, StepKind.TAG_CATEGORY)
-
 _POWER_CYCLE_CAUSES = {"cpus": "CPU", "cores_per_socket": "CPU", "memory_mb": "memory"}
 
 
@@ -149,13 +146,13 @@ def skip_reason(
     cause = _cause(first.step.id, graph, final)
     if cause is None:  # a VM's dependents are blocked without a graph edge to the failed step
         for event in final.values():
-            failed = event.status is StepStatus.FAILED
+            failed = event.status is StepStatus.FAILED and event.step.is_vm
             if failed and address in graph.dependents_closure(event.step.address):
                 cause = event
                 break
     if cause is None:
         return "not started (interrupted)" if "interrupted" in first.message else first.message
-    if cause.step.kind in AUXILIARY:
+    if not cause.step.is_vm:
         return f"{_aux_name(cause.step)} could not be created"
     if cause.step.address == address:
         return f"its {_step_words(cause.step.kind)} failed"
@@ -186,7 +183,7 @@ class StoryTeller:
         self.changes = {c.address: c for c in plan.changes}
         self.steps_of: dict[str, list[str]] = defaultdict(list)
         for step_id, step in graph.steps.items():
-            if step.kind not in AUXILIARY:
+            if step.is_vm:
                 self.steps_of[step.address].append(step_id)
         self.final: dict[str, StepEvent] = {}
         self.started: set[str] = set()
@@ -200,12 +197,12 @@ class StoryTeller:
             self.first_at = event.at
         self.last_at = event.at
         if event.status is StepStatus.STARTED:
-            if step.kind in AUXILIARY or step.address in self.started:
+            if not step.is_vm or step.address in self.started:
                 return []
             self.started.add(step.address)
             return [start_line(self.changes[step.address])]
         self.final[step.id] = event
-        if step.kind in AUXILIARY:
+        if not step.is_vm:
             story = self._folder_story(event)
         elif all(s in self.final for s in self.steps_of[step.address]):
             story = self._vm_story(step.address)

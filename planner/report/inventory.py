@@ -22,7 +22,7 @@ def inventory_record(vm: LiveVM) -> dict[str, Any]:
         "memory_mb": vm.memory_mb,
         "folder": vm.folder,
         "workspace": vm.workspace,
-        "tags": {category: list(names) for category, names in sorted(vm.tags.items())},
+        "tags": {category: list(names) for category, names in sorted((vm.tags or {}).items())},
     }
 
 

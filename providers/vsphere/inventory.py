@@ -63,7 +63,6 @@ VM_PROPERTIES = [
     "customValue",
     "config.extraConfig",  # extra_config, and the markers on ESXi or from a create spec
 ]
-ESX_EXTRA_PROPERTIES: list[str] = []  # every path vcplan reads is in VM_PROPERTIES now
 
 TOPOLOGY_TYPES: dict[type, list[str]] = {
     vim.Datacenter: ["name", "parent", "vmFolder"],
@@ -371,9 +370,8 @@ def read_inventory(session: Session, scope: Scope) -> Inventory:
             if n.kind == "datacenter" and n.name == scope.datacenter
         )
         root = vim.Folder(topo.vm_folder_of_dc[dc_moid], session.si._stub)
-    paths = VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else [])
     vms = []
-    for moid, props in fetch_vm_records(session, root, paths):
+    for moid, props in fetch_vm_records(session, root, VM_PROPERTIES):
         vm = _live_vm(moid, props, topo, field_names, network_names, esx)
         if vm is not None and _in_scope(vm, scope):
             vms.append(vm)

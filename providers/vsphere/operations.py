@@ -50,6 +50,11 @@ def _option_values(values: Mapping[str, str]) -> list[Any]:
     return [vim.option.OptionValue(key=k, value=str(v)) for k, v in values.items()]
 
 
+def _marker_values(workspace: str, prevent_destroy: bool) -> dict[str, str]:
+    """The ownership markers as vCenter stores them (docs/language.md#ownership)."""
+    return {WORKSPACE_MARKER: workspace, PREVENT_DESTROY_MARKER: str(prevent_destroy).lower()}
+
+
 def _mark_from_creation(spec: Any, after: Mapping[str, Any]) -> None:
     """Ownership first (docs/language.md#ownership): the create spec itself carries the markers
     in extraConfig, bound to an instance UUID it chooses, so the VM is this workspace's from the
@@ -58,8 +63,7 @@ def _mark_from_creation(spec: Any, after: Mapping[str, Any]) -> None:
     uuid = str(uuid4())
     spec.instanceUuid = uuid
     markers = {
-        WORKSPACE_MARKER: after["workspace"],
-        PREVENT_DESTROY_MARKER: str(bool(after.get("prevent_destroy"))).lower(),
+        **_marker_values(after["workspace"], bool(after.get("prevent_destroy"))),
         INSTANCE_MARKER: uuid,
     }
     spec.extraConfig = list(spec.extraConfig or []) + _option_values(markers)
@@ -365,12 +369,10 @@ class Operations(Lookup):
         """The ownership marker and the recorded prevent_destroy (docs/language.md#ownership).
         On a standalone ESXi host there are no custom attributes: they go in its extraConfig."""
         vm = self.vm(moref)
-        values = {WORKSPACE_MARKER: workspace, PREVENT_DESTROY_MARKER: str(prevent_destroy).lower()}
+        values = _marker_values(workspace, prevent_destroy)
         if self.session.is_esx:
-            options = [vim.option.OptionValue(key=k, value=v) for k, v in values.items()]
-            return task_handle(
-                call(vm.ReconfigVM_Task, spec=vim.vm.ConfigSpec(extraConfig=options))
-            )
+            spec = vim.vm.ConfigSpec(extraConfig=_option_values(values))
+            return task_handle(call(vm.ReconfigVM_Task, spec=spec))
         self._set_fields(vm, values)
         return done()
 

@@ -82,8 +82,16 @@ class ExecutorMixin:
     def create_tag_category(self, change: TagCategoryChange) -> Handle:
         return self.tag_ops.create_category(change)
 
-    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
-        return self.tag_ops.set_tags(moref, after.get("tags") or {})
+    def set_tags(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        """`live` carries the VM's tags only when this run read them (`reads_tags`)."""
+        current = live.tags if live is not None and self.reads_tags else None
+        return self.tag_ops.set_tags(moref, after.get("tags") or {}, current)
 
     def set_markers(self, moref: str, workspace: str, prevent_destroy: bool) -> Handle:
         return self._parts()[0].set_markers(moref, workspace, prevent_destroy)
@@ -120,6 +128,8 @@ class ExecutorMixin:
         return lives
 
     def relogin(self) -> None:
+        """A new SOAP session; the tagging session too, reopened on its next call."""
+        self.tag_ops.close()
         self.session.relogin()
         _widen_pool(self.session)
         self._parts()[1].reset()
@@ -137,7 +147,6 @@ class VSphereProvider(ExecutorMixin):
         self.endpoint = endpoint
         self.session = Session(endpoint)
         self.tag_ops = TagOps(endpoint)
-        self.reads_tags = False
 
     @property
     def display_url(self) -> str:
@@ -174,7 +183,7 @@ class VSphereProvider(ExecutorMixin):
 
     def _tagged(self, inventory: Inventory, live_categories: Any) -> Inventory:
         with collector_paused():  # as the page reader: no GC rescans of the inventory just read
-            by_moref = self.tag_ops.tags_of(vm.moref for vm in inventory.vms)
+            by_moref = self.tag_ops.inventory_tags(vm.moref for vm in inventory.vms)
             vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
         return replace(inventory, vms=vms, tag_categories=live_categories)
 
@@ -206,6 +215,7 @@ class VSphereProvider(ExecutorMixin):
 
     def reconnect(self) -> None:
         """A fresh session after the old one expired or vCenter restarted."""
+        self.tag_ops.close()
         self.session.close()
         self.session.relogin()
 

@@ -24,7 +24,6 @@ from planner.apply.provider import OperationRefused, SessionExpired
 from planner.model import LiveVM
 from planner.model.diagnostics import DiagnosticError
 from providers.vsphere.inventory import (
-    ESX_EXTRA_PROPERTIES,
     VM_PROPERTIES,
     Topology,
     _live_vm,
@@ -82,21 +81,18 @@ class ReadBack:
         stub = self.session.si._stub
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(m, stub)) for m in morefs],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=self._paths())],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
             reportMissingObjectsInResults=True,
         )
         collector = self.session.content.propertyCollector
         # one page (a wave is at most a page): no thread to fetch a next one
         yield from fetch_vm_records_wire(stub, collector, spec, retrieve_options(), pipelined=False)
 
-    def _paths(self) -> list[str]:
-        return VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if self.session.is_esx else [])
-
     def _properties(self, moref: str) -> dict[str, Any] | None:
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moref, self.session.si._stub))],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=self._paths())],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
         )
         try:
             result = call(

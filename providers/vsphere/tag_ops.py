@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from planner.apply.provider import Handle, OperationRefused, Outcome
+from planner.apply.provider import Handle, OperationRefused, Outcome, SessionExpired
 from planner.config.endpoint import Endpoint
 from planner.model import LiveTagCategory
 from planner.model.diagnostics import error
@@ -32,13 +32,16 @@ class TagOps:
         self._tags: dict[str, Tag] = {}
         self._loaded = False
         self._lock = threading.Lock()
+        self._session_lock = threading.Lock()
 
     # --- reads ---------------------------------------------------------------------------
 
     def _session(self) -> TagClient:
-        if self._client is None:
-            self._client = TagClient(self._endpoint, self._endpoint.timeout)
-        return self._client
+        """The REST session, logged in on first use (again after `close`)."""
+        with self._session_lock:
+            if self._client is None:
+                self._client = TagClient(self._endpoint, self._endpoint.timeout)
+            return self._client
 
     def _catalog(self) -> Catalog:
         with self._lock:
@@ -56,25 +59,34 @@ class TagOps:
         for tag in catalog.tags.values():
             names.setdefault(tag.category_id, set()).add(tag.name)
         return {
-            c.name: LiveTagCategory(c.name, c.cardinality.lower(), frozenset(names[c.id]))
+            c.name: LiveTagCategory(
+                c.name, c.cardinality.lower(), frozenset(names[c.id]), c.description
+            )
             for c in catalog.categories.values()
         }
 
     def tags_of(self, morefs: Iterable[str]) -> dict[str, dict[str, tuple[str, ...]]]:
-        """moref -> {category: sorted tag names}, in pages of list-attached-tags-on-objects."""
-        catalog = self._read(self._catalog)
-        attached = self._read(lambda: self._session().attached(morefs))
+        """moref -> {category: sorted tag names}, in pages of list-attached-tags-on-objects.
+        Failures are the provider's (SessionExpired, OperationRefused), for the executor's
+        re-check to handle; the CLI's inventory read is `inventory_tags`."""
+        catalog = self._catalog()
+        attached = self._session().attached(morefs)
         return {
             moref: {k: tuple(v) for k, v in catalog.by_category(ids).items()}
             for moref, ids in attached.items()
         }
+
+    def inventory_tags(self, morefs: Iterable[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+        """`tags_of` for the CLI's inventory read: a failure is one line with a hint."""
+        result: dict[str, dict[str, tuple[str, ...]]] = self._read(lambda: self.tags_of(morefs))
+        return result
 
     @staticmethod
     def _read(fetch: Any) -> Any:
         """A failed read is one line naming the tagging API, not an internal error."""
         try:
             return fetch()
-        except OperationRefused as exc:
+        except (OperationRefused, SessionExpired) as exc:
             raise error(
                 f"cannot read vSphere tags: {exc}",
                 hint="the configuration names tags; vCenter's REST API (/rest) must be reachable",
@@ -89,14 +101,13 @@ class TagOps:
         category = catalog.category_named(change.name)
         created: list[str] = []
         if category is None:
-            spec = {
-                "name": change.name,
-                "description": change.description,
-                "cardinality": change.cardinality.upper(),
-                "associable_types": list(change.associable_types),
-            }
-            cid = client.create_category_spec(spec)
-            category = Category(cid, change.name, change.cardinality.upper())
+            cid = client.create_category(
+                change.name,
+                change.cardinality.upper(),
+                change.description,
+                change.associable_types,
+            )
+            category = Category(cid, change.name, change.cardinality.upper(), change.description)
             with self._lock:
                 self._categories[cid] = category
             created.append("the category")
@@ -108,13 +119,22 @@ class TagOps:
                 created.append(name)
         return _done(", ".join(created) if created else "already there")
 
-    def set_tags(self, moref: str, wanted: Mapping[str, Sequence[str]]) -> Handle:
+    def set_tags(
+        self,
+        moref: str,
+        wanted: Mapping[str, Sequence[str]],
+        live: Mapping[str, Sequence[str]] | None = None,
+    ) -> Handle:
         """In each category of `wanted`, exactly its tags: the others of the category detached
         first (so a "single" category's old tag is gone before the new one comes), then the
-        missing ones attached. Categories not named are left alone."""
+        missing ones attached. Categories not named are left alone. `live` is the VM's tags as
+        the executor's re-check read them; without it (or naming a tag the catalog does not
+        know) the VM's tags are read here."""
         catalog = self._catalog()
         client = self._session()
-        current = set(client.attached([moref]).get(moref, []))
+        current = _tag_ids(catalog, live) if live is not None else None
+        if current is None:
+            current = set(client.attached([moref]).get(moref, []))
         detach: list[str] = []
         attach: list[str] = []
         for category_name, names in wanted.items():
@@ -135,9 +155,26 @@ class TagOps:
         return _done()
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Log out; the next call logs in again (after a relogin, see
+        docs/apply.md#failures-ctrl-c-and-expired-sessions). A call still in flight on the old
+        client ends in SessionExpired and is retried."""
+        with self._session_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
 _NONE = Tag("", "", "")
+
+
+def _tag_ids(catalog: Catalog, tags: Mapping[str, Sequence[str]]) -> set[str] | None:
+    """The ids of tags given by {category: names}; None when one is not in the catalog (made
+    outside vcplan since the catalog was read)."""
+    ids = set()
+    for category, names in tags.items():
+        for name in names:
+            tag = catalog.tag_named(category, name)
+            if tag is None:
+                return None
+            ids.add(tag.id)
+    return ids

@@ -9,13 +9,13 @@ per VM; writes are one attach-multiple and one detach-multiple per VM.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from planner.apply.provider import OperationRefused
+from planner.apply.provider import OperationRefused, SessionExpired
 from planner.config.endpoint import Endpoint
 from providers.vsphere.session import ssl_context
 
@@ -29,6 +29,7 @@ class Category:
     id: str
     name: str
     cardinality: str  # "SINGLE" | "MULTIPLE", as vCenter spells it
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,9 @@ def _vm(moref: str) -> dict[str, str]:
 
 
 class TagClient:
-    """One REST session. Every failure is an OperationRefused with vCenter's own words."""
+    """One REST session. Every failure is an OperationRefused with vCenter's own words, but
+    an ended session (vCenter restarted, the session timed out, or `close` ran under a call in
+    flight) is SessionExpired: log in again, with a new client."""
 
     def __init__(self, endpoint: Endpoint, timeout: float = DEFAULT_TIMEOUT_S):
         self._http = httpx.Client(
@@ -100,14 +103,22 @@ class TagClient:
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, BASE + path, **kwargs)
-        except httpx.TimeoutException:
-            raise OperationRefused(
-                f"vCenter did not answer {path} within {self._http.timeout.read} s"
-            ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: httpx's closed client
+            if self._http.is_closed:  # closed by a relogin (TagOps.close) under this call
+                raise SessionExpired("the tagging session was closed") from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise OperationRefused(
+                    f"vCenter did not answer {path} within {self._http.timeout.read} s"
+                ) from None
+            if isinstance(exc, RuntimeError):
+                raise
             raise OperationRefused(f"tagging API {path}: {exc}") from None
         if response.status_code >= 400:
-            raise OperationRefused(f"tagging API {path}: {_fault(response)}")
+            fault = _fault(response)
+            logged_in = "vmware-api-session-id" in self._http.headers
+            if logged_in and (response.status_code == 401 or fault.startswith("unauthenticated")):
+                raise SessionExpired(f"the tagging session is no longer valid: {fault}")
+            raise OperationRefused(f"tagging API {path}: {fault}")
         return response.json() if response.content else None
 
     # --- reads -------------------------------------------------------------------------------
@@ -116,7 +127,9 @@ class TagClient:
         categories = {}
         for cid in self._send("GET", "/tagging/category")["value"]:
             value = self._send("GET", f"/tagging/category/id:{cid}")["value"]
-            categories[cid] = Category(cid, value["name"], value["cardinality"])
+            categories[cid] = Category(
+                cid, value["name"], value["cardinality"], value.get("description") or ""
+            )
         tags = {}
         for tid in self._send("GET", "/tagging/tag")["value"]:
             value = self._send("GET", f"/tagging/tag/id:{tid}")["value"]
@@ -140,18 +153,21 @@ class TagClient:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def create_category(self, name: str, cardinality: str) -> str:
+    def create_category(
+        self,
+        name: str,
+        cardinality: str,
+        description: str = "created by vcplan",
+        types: Sequence[str] = ("VirtualMachine",),
+    ) -> str:
+        """A category; `cardinality` as vCenter spells it ("SINGLE" | "MULTIPLE")."""
         spec = {
             "name": name,
-            "description": "created by vcplan",
+            "description": description,
             "cardinality": cardinality,
-            "associable_types": ["VirtualMachine"],
+            "associable_types": list(types),
         }
-        return self.create_category_spec(spec)
-
-    def create_category_spec(self, spec: Mapping[str, Any]) -> str:
-        """A category from a full create_spec (name, description, cardinality, types)."""
-        answer = self._send("POST", "/tagging/category", json={"create_spec": dict(spec)})
+        answer = self._send("POST", "/tagging/category", json={"create_spec": spec})
         return str(answer["value"])
 
     def create_tag(self, category_id: str, name: str) -> str:

@@ -20,7 +20,6 @@ from pyVmomi import vim, vmodl
 
 from planner.model import LiveVM, Scope
 from providers.vsphere.inventory import (
-    ESX_EXTRA_PROPERTIES,
     VM_PROPERTIES,
     Topology,
     _in_scope,
@@ -64,7 +63,7 @@ def vm_converter(
 
     return (
         session.content.rootFolder,
-        VM_PROPERTIES + (ESX_EXTRA_PROPERTIES if esx else []),
+        VM_PROPERTIES,
         convert,
     )
 

@@ -130,7 +130,14 @@ class FakeProvider:
     def create_tag_category(self, change: TagCategoryChange) -> Handle:
         return self._op("create_tag_category", f"tag_category/{change.name}", change.tags)
 
-    def set_tags(self, moref: str, after: Mapping[str, Any], changed: Collection[str]) -> Handle:
+    def set_tags(
+        self,
+        moref: str,
+        after: Mapping[str, Any],
+        changed: Collection[str],
+        live: LiveVM | None = None,
+    ) -> Handle:
+        self.handed[moref] = live
         return self._op("set_tags", moref, after.get("tags"))
 
     def set_power(
@@ -182,7 +189,7 @@ class FakeProvider:
             return self.live[moref]
         return planned(moref.removeprefix("vm-")) if moref.startswith("vm-") else None
 
-    def read_inventory(self) -> Inventory:
+    def read_inventory(self, tags: bool = False) -> Inventory:
         return Inventory(
             vms=tuple(self.live.values()),
             datacenters=(),

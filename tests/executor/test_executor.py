@@ -191,3 +191,14 @@ def test_execution_respects_every_dependency_edge(p):
     for step, preds in graph.predecessors.items():
         if step in started:
             assert all(ended[pred] < started[step] for pred in preds)
+
+
+def test_a_failed_vm_does_not_skip_a_folder_step_of_the_same_address():
+    """Folder DC0/web (for VM app) is no part of VM DC0/web: web failing leaves it alone."""
+    provider = FakeProvider(refuse={("reconfigure", "vm-web")})
+    p = plan(update("web", {"cpus": (1, 2)}), create("app", folder="web"))
+    _, result = run(p, provider, parallelism=1)  # web's step first, the folder after it
+    s = statuses(result)
+    assert s["DC0/web reconfigure"] is StepStatus.FAILED
+    assert s["DC0/web folder"] is StepStatus.APPLIED
+    assert s["DC0/app create"] is StepStatus.APPLIED

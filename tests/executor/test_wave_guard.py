@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.apply.executor import StepStatus
-from tests.builders import plan, planned, restart, update
+from tests.builders import create, plan, planned, restart, update
 from tests.executor.fake_provider import FakeProvider
 from tests.executor.test_rolling import restarts, run, statuses
 
@@ -59,6 +59,12 @@ def test_each_operation_is_handed_the_vm_its_re_check_read():
     assert provider.handed == {"vm-vm0": planned("vm0"), "vm-web": planned("web")}
 
 
+def test_a_tags_step_is_handed_the_vm_its_re_check_read_so_its_tags_are_not_read_again():
+    provider, _ = run(plan(update("web", {"tags": ({}, {"env": ["prod"]})})))
+    assert provider.ops("vm-web")[0] == "set_tags"
+    assert provider.handed == {"vm-web": planned("web")}
+
+
 def test_a_failed_wave_read_fails_its_steps_without_acting():
     class Unreadable(FakeProvider):
         def read_vms(self, morefs):
@@ -69,3 +75,10 @@ def test_a_failed_wave_read_fails_its_steps_without_acting():
     assert all(e.status is StepStatus.FAILED for e in result.final)
     assert "re-reading the VMs failed" in result.final[0].message
     assert provider.calls == []
+
+
+def test_a_created_vm_gone_before_its_read_back_is_named_by_the_moref_its_create_returned():
+    provider = FakeProvider(duration=0.03, gone={"vm-DC0-app"})
+    _, result = run(plan(create("app")), provider)
+    (failed,) = [e for e in result.final if e.status is StepStatus.FAILED]
+    assert failed.message == "DC0/app (vm-DC0-app) no longer exists"

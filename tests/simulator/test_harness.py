@@ -449,6 +449,50 @@ def test_a_collector_the_session_created_pages_too(ten_vms, connect_si):
     assert [len(p) for p in _pages(own, _vm_names_spec(si), 6)] == [6, 4]
 
 
+def _destroy(si: Any, name: str) -> None:
+    vm = _vm(si, name)
+    WaitForTask(vm.PowerOffVM_Task())
+    WaitForTask(vm.Destroy_Task())
+
+
+def test_a_vm_deleted_between_pages_of_a_view_is_left_out_not_a_fault(make_vcsim, connect_si):
+    sim = make_vcsim("-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "4")
+    si = connect_si(sim)
+    collector = si.RetrieveContent().propertyCollector
+    options = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=2)
+    first = collector.RetrievePropertiesEx([_vm_names_spec(si)], options)
+    later = {f"DC0_C0_RP0_VM{i}" for i in range(4)} - {o.propSet[0].val for o in first.objects}
+    gone = sorted(later)[0]
+    _destroy(si, gone)
+    rest = collector.ContinueRetrievePropertiesEx(first.token)
+    assert [o.propSet[0].val for o in rest.objects] == sorted(later - {gone})
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_a_named_vm_deleted_between_pages_follows_report_missing_objects(
+    make_vcsim, connect_si, report
+):
+    sim = make_vcsim("-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "4")
+    si = connect_si(sim)
+    names = [f"DC0_C0_RP0_VM{i}" for i in range(4)]
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=_vm(si, n)) for n in names],
+        propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+        reportMissingObjectsInResults=report,
+    )
+    collector = si.RetrieveContent().propertyCollector
+    first = collector.RetrievePropertiesEx([spec], pc.RetrieveOptions(maxObjects=2))
+    later = sorted(set(names) - {o.propSet[0].val for o in first.objects})
+    _destroy(si, later[0])
+    if report:
+        rest = collector.ContinueRetrievePropertiesEx(first.token)
+        assert [o.propSet[0].val for o in rest.objects] == later[1:]
+    else:
+        with pytest.raises(vmodl.fault.ManagedObjectNotFound):
+            collector.ContinueRetrievePropertiesEx(first.token)
+
+
 def test_the_page_limit_cuts_pages_below_max_objects(make_vcsim, connect_si):
     sim = make_vcsim(
         "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "5", "-page-limit", "2"

@@ -406,7 +406,7 @@ def test_a_saved_plan_shows_the_same_in_every_format(run_cli, sim, tmp_path):
     planned = run_cli("plan", str(directory), "--out", str(out), env=sim.env())
     assert planned.code == 0, planned.output
     saved = json.loads(out.read_text())
-    assert saved["format_version"] == 1
+    assert saved["format_version"] == 2
     shown = run_cli("show", str(out), "--format", "json")
     assert json.loads(shown.stdout) == saved
     text = run_cli("show", str(out))

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from planner.apply.provider import OperationRefused
+from planner.apply.provider import OperationRefused, SessionExpired
 from planner.config.endpoint import resolve_endpoint
 from providers.vsphere.tags import TagClient
 from tests.support.apply import SMALL, live_vms, provider_for
+from tests.support.vcenter import end_every_session
 
 pytestmark = pytest.mark.simulator
 
@@ -60,3 +61,27 @@ def test_a_missing_category_is_refused_with_the_fault_type(make_vcsim):
     with _client(sim) as client, pytest.raises(OperationRefused) as caught:
         client._send("GET", "/tagging/category/id:urn:vmomi:InventoryServiceCategory:nope:GLOBAL")
     assert "not_found" in str(caught.value)
+
+
+def test_an_ended_session_is_session_expired_so_apply_logs_in_again(make_vcsim):
+    sim = make_vcsim(*SMALL)
+    with _client(sim) as client:
+        client.catalog()
+        end_every_session(sim)
+        with pytest.raises(SessionExpired):
+            client.catalog()
+
+
+def test_a_call_on_a_client_closed_under_it_is_session_expired(make_vcsim):
+    sim = make_vcsim(*SMALL)
+    client = _client(sim)
+    client.close()
+    with pytest.raises(SessionExpired):
+        client.catalog()
+
+
+def test_a_wrong_password_is_refused_not_an_expired_session(make_vcsim):
+    sim = make_vcsim(*SMALL)
+    env = {**sim.env(), "VCPLAN_PASSWORD": "wrong"}
+    with pytest.raises(OperationRefused):
+        TagClient(resolve_endpoint(None, None, False, None, env, None))

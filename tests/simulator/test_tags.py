@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from planner.config.endpoint import resolve_endpoint
+from providers.vsphere.tag_ops import TagOps
 from providers.vsphere.tags import TagClient
 from tests.support.apply import SMALL
-from tests.support.vcenter import find_vm, open_si
+from tests.support.inprocess import run_inprocess
+from tests.support.vcenter import end_every_session, find_vm, open_si
 
 pytestmark = pytest.mark.simulator
 
@@ -130,6 +133,54 @@ def test_a_new_tag_in_a_single_category_replaces_the_old_one(make_vcsim, run_cli
     _assert_plan_empty(run_cli, sim, config)
 
 
+def test_the_tags_step_reads_no_vms_tags_the_wave_read_already_read(
+    make_vcsim, run_cli, tmp_path, monkeypatch
+):
+    sim = make_vcsim(*SMALL[:-1], "3")
+    names = [f"DC0_C0_RP0_VM{i}" for i in range(3)]
+    vms = "".join(_vm(n, '{ env = "prod", team = "web" }') for n in names)
+    _apply(run_cli, sim, _config(tmp_path, vms))
+    readers: list[list[str]] = []
+    attached = TagClient.attached
+
+    def spy(self: TagClient, morefs: Any) -> dict[str, list[str]]:
+        readers.append([frame.name for frame in traceback.extract_stack()])
+        return attached(self, morefs)
+
+    monkeypatch.setattr(TagClient, "attached", spy)
+    vms = "".join(_vm(n, '{ env = "staging" }') for n in names)
+    result = run_inprocess("apply", str(_config(tmp_path, vms)), "--auto-approve", env=sim.env())
+    assert result.code == 0, result.output
+    assert readers  # the plan's and the waves' reads
+    assert not [stack for stack in readers if "set_tags" in stack]
+    monkeypatch.undo()
+    assert {n: _tags_of(sim, n) for n in names} == {
+        n: {"env": ["staging"], "team": ["web"]} for n in names
+    }
+
+
+def test_apply_logs_in_again_when_the_tagging_session_ends_during_the_tags_step(
+    make_vcsim, run_cli, tmp_path, monkeypatch
+):
+    sim = make_vcsim(*SMALL)
+    set_tags = TagOps.set_tags
+    ended: list[str] = []
+
+    def vcenter_restarts_first(self: TagOps, *args: Any, **kw: Any) -> Any:
+        if not ended:
+            ended.append(args[0])
+            end_every_session(sim)
+        return set_tags(self, *args, **kw)
+
+    monkeypatch.setattr(TagOps, "set_tags", vcenter_restarts_first)
+    config = _config(tmp_path, _vm(VM, '{ env = "prod" }'))
+    result = run_inprocess("apply", str(config), "--auto-approve", env=sim.env())
+    assert result.code == 0, result.output
+    assert ended and "logged in again 1x" in result.stdout
+    monkeypatch.undo()
+    assert _tags_of(sim, VM) == {"env": ["prod"]}
+
+
 def test_a_tag_detached_behind_vcplans_back_is_drift(make_vcsim, run_cli, tmp_path):
     sim = make_vcsim(*SMALL)
     config = _config(tmp_path, _vm(VM, '{ team = ["web", "ops"] }'))
@@ -196,6 +247,16 @@ def test_generate_writes_tags_and_their_categories_and_plan_proposes_no_tag_chan
     doc = json.loads(plan.stdout)
     assert doc["tag_categories"] == []
     assert all(d["attribute"] != "tags" for c in doc["changes"] for d in c["diffs"])
+
+
+def test_generate_writes_a_categorys_description_as_vcenter_has_it(make_vcsim, run_cli, tmp_path):
+    sim = make_vcsim(*SMALL)
+    _apply(run_cli, sim, _config(tmp_path / "src", _vm(VM, '{ env = "prod" }')))
+    out = tmp_path / "generated"
+    result = run_cli("generate", "--workspace", "tg", "--out", str(out), env=sim.env())
+    assert result.code == 0, result.output
+    text = "".join(p.read_text() for p in sorted(out.glob("*.hcl")))
+    assert 'description = "where the VM runs"' in text
 
 
 def test_the_plan_text_lists_the_tag_categories_it_creates_and_each_changed_category(

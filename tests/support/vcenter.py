@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 from pyVmomi import vim
 
+from planner.config.endpoint import resolve_endpoint
+from providers.vsphere.session import ssl_context
 from tests.vcsim import harness
 
 POWER = {"poweredOn": "on", "poweredOff": "off", "suspended": "suspended"}
@@ -126,3 +129,14 @@ def open_si(sim: harness.Simulator) -> Iterator[Any]:
         yield si
     finally:
         Disconnect(si)
+
+
+def end_every_session(sim: Any) -> None:
+    """As a vCenter restart would (docs/simulator.md#sessions)."""
+    endpoint = resolve_endpoint(None, None, False, None, sim.env(), None)
+    response = httpx.delete(
+        f"https://{sim.host}:{sim.port}/vcsim/sessions",
+        auth=(sim.user, sim.password),
+        verify=ssl_context(endpoint),
+    )
+    assert response.status_code == 200, response.text

@@ -297,3 +297,21 @@ def test_a_vm_owned_only_through_its_create_spec_reads_as_unmarked_so_apply_writ
     pending = replace(live_vm(), workspace="ws", markers_pending=True)
     assert "workspace" in changed({"workspace": "ws"}, pending)
     assert "workspace" not in changed({"workspace": "ws"}, replace(pending, markers_pending=False))
+
+
+def test_tags_not_read_are_unknown_and_never_differ():
+    vm = live_vm(tags=None)
+    assert changed({**same_as_live(vm), "tags": {"env": ["prod"]}}, vm) == {}
+
+
+def test_a_declared_keys_change_names_each_key_with_its_whole_value():
+    (change,) = attribute_changes(
+        {"extra_config": ({"guestinfo.role": "web", "a": "1"}, {"guestinfo.role": "db", "a": "1"})}
+    )
+    assert [(e.path, e.before, e.after) for e in change.elements] == [
+        ('extra_config["guestinfo.role"]', "web", "db")
+    ]
+    (change,) = attribute_changes({"tags": ({"env": ["dev"]}, {"env": ["prod"]})})
+    assert [(e.path, e.before, e.after) for e in change.elements] == [
+        ("tags.env", ["dev"], ["prod"])
+    ]

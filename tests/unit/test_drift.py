@@ -111,3 +111,17 @@ def test_a_drifted_disk_names_the_element_that_changed_in_text_and_json():
     (drifted,) = report_to_dict(report)["drifted"]
     (disk,) = drifted["attributes"]
     assert disk["elements"] == [{"path": "disk[1].size_gb", "expected": 80, "actual": 40}]
+
+
+def test_an_inventory_read_without_tags_shows_no_tag_drift():
+    unread = live(tags=None)
+    report = compute_drift(config(desired(cpus=2, tags={"env": ("prod",)})), inventory(unread))
+    assert report.in_sync == 1
+    assert not report.has_drift
+
+
+def test_an_inventory_read_with_tags_shows_a_tag_that_differs():
+    report = compute_drift(
+        config(desired(cpus=2, tags={"env": ("prod",)})), inventory(live(tags={"env": ("dev",)}))
+    )
+    assert "tags.env" in render_text(report)

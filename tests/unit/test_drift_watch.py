@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from planner.drift.attribution import VCenterEvent
 from planner.drift.findings import compute_drift
@@ -70,3 +72,33 @@ def test_a_transition_carries_the_user_of_the_event_that_explains_it():
         "2026-03-01T12:00:00+00:00 ~ DC0/web drifted: cpus expected 2, actual 4, "
         "changed by alice@vsphere.local just now (Reconfigured web)"
     )
+
+
+class _TaggedVCenter:
+    """A provider whose watch, like vCenter's property collector, carries no tags."""
+
+    display_url = "vpx://vc"
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.read_with_tags: list[bool] = []
+
+    def read_inventory(self, tags=False):
+        self.read_with_tags.append(tags)
+        return inventory(self.vm if tags else replace(self.vm, tags=None))
+
+    def watch(self):
+        untagged = replace(self.vm, tags=None)
+        return SimpleNamespace(start=lambda: {untagged.moref: untagged}, close=lambda: None)
+
+
+def test_a_watch_of_a_tagged_configuration_reads_tags_and_shows_no_false_tag_drift(capsys):
+    from planner.cli.drift_watch import DriftWatch
+
+    tagged = DesiredConfig("ws", (desired_vm(cpus=2, tags={"env": ("prod",)}),), (CLUSTER,))
+    provider = _TaggedVCenter(live_vm(tags={"env": ("prod",)}))
+    watch = DriftWatch(provider, tagged, as_json=False, window=timedelta(0))
+    watch._events = lambda _morefs, _names: (NOW, ())  # no event to attribute
+    watch._connect(first=True)
+    assert provider.read_with_tags == [True]
+    assert watch.report is not None and not watch.report.has_drift

@@ -10,9 +10,10 @@ import os
 import pytest
 
 from planner.model.diagnostics import DiagnosticError
-from planner.model.plan import Action, AttributeChange, Plan, VMChange
+from planner.model.plan import FORMAT_VERSION, Action, AttributeChange, Plan, VMChange
 from planner.plan import files
 from planner.plan.files import load_plan, plan_from_dict, plan_to_dict, save_plan
+from planner.plan.fingerprint import FIELDS
 from planner.report.plan import render_markdown, render_text
 
 PLAN = Plan(
@@ -67,7 +68,10 @@ def test_a_plan_of_another_format_version_is_refused():
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "invalid JSON"), (json.dumps({"format_version": 1}), "not a vcplan plan")],
+    [
+        ("{not json", "invalid JSON"),
+        (json.dumps({"format_version": FORMAT_VERSION}), "not a vcplan plan"),
+    ],
 )
 def test_a_file_that_is_not_a_plan_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.plan"
@@ -126,3 +130,26 @@ def test_a_plan_saved_through_a_symlink_replaces_the_file_it_names(tmp_path):
     link.symlink_to(real)
     save_plan(PLAN, link)
     assert link.is_symlink() and load_plan(real) == PLAN
+
+
+def test_a_plan_of_an_earlier_format_is_refused_as_another_vcplan_versions(tmp_path):
+    """Not "changed in vCenter": that build's fingerprints cover other fields of the VM."""
+    path = tmp_path / "old.plan"
+    path.write_text(json.dumps(plan_to_dict(PLAN) | {"format_version": 1}))
+    with pytest.raises(DiagnosticError) as caught:
+        load_plan(path)
+    message = str(caught.value)
+    assert "made by another vcplan version" in message
+    assert "nothing was done" in message
+
+
+def test_the_fields_a_fingerprint_covers_are_those_of_this_plan_format():
+    """A LiveVM field added changes every fingerprint: a saved plan of the previous format could
+    never match, so FORMAT_VERSION goes up with this list."""
+    assert FORMAT_VERSION == 2
+    assert FIELDS == (
+        "datacenter", "name", "cluster", "host", "resource_pool", "folder", "datastores",
+        "power", "cpus", "cores_per_socket", "memory_mb", "annotation", "attributes",
+        "template", "cpu_hot_add", "memory_hot_add", "disks", "nics", "instance_uuid", "moref",
+        "workspace", "prevent_destroy", "extra_config", "tags", "markers_pending",
+    )  # fmt: skip

@@ -44,7 +44,7 @@ def test_an_unedited_plan_loads(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "where"),
     [
-        (lambda d: d.update(format_version=2), "format_version"),
+        (lambda d: d.update(format_version=99), "format_version"),
         (lambda d: d.update(format_version=True), "format_version"),
         (lambda d: d.update(workspace="a\nb"), "workspace"),
         (lambda d: d.update(workspace=""), "workspace"),

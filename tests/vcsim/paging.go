@@ -27,6 +27,10 @@ type pagedRetrieval struct {
 	props     []types.PropertySpec
 	refs      []types.ManagedObjectReference
 	pageSize  int // 0: no limit
+	// skipMissing: an object deleted since the selection is left out of its page, not a
+	// ManagedObjectNotFound fault: when the request asked for reportMissingObjectsInResults,
+	// or found its objects by traversal (a view), as vCenter's suspended retrieval does.
+	skipMissing bool
 }
 
 type pager struct {
@@ -89,9 +93,13 @@ func (p *pager) page(ctx *simulator.Context, pc *simulator.PropertyCollector, r 
 		for i, ref := range r.refs[:n] {
 			objects[i] = types.ObjectSpec{Obj: ref}
 		}
+		spec := types.PropertyFilterSpec{ObjectSet: objects, PropSet: r.props}
+		if r.skipMissing {
+			spec.ReportMissingObjectsInResults = types.NewBool(true) // vcsim: skipped
+		}
 		res := pc.RetrievePropertiesEx(ctx, &types.RetrievePropertiesEx{
 			This:    r.collector,
-			SpecSet: []types.PropertyFilterSpec{{ObjectSet: objects, PropSet: r.props}},
+			SpecSet: []types.PropertyFilterSpec{spec},
 		})
 		if f := res.Fault(); f != nil {
 			return nil, f
@@ -136,7 +144,16 @@ func (h *hook) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrieveP
 	// The objects the filter selects, in the simulator's order, without their properties.
 	selection := make([]types.PropertyFilterSpec, len(req.SpecSet))
 	var props []types.PropertySpec
+	skipMissing := false
 	for i, spec := range req.SpecSet {
+		if spec.ReportMissingObjectsInResults != nil && *spec.ReportMissingObjectsInResults {
+			skipMissing = true
+		}
+		for _, o := range spec.ObjectSet {
+			if len(o.SelectSet) > 0 {
+				skipMissing = true
+			}
+		}
 		selection[i] = spec
 		selection[i].PropSet = make([]types.PropertySpec, len(spec.PropSet))
 		for j, prop := range spec.PropSet {
@@ -149,7 +166,7 @@ func (h *hook) RetrievePropertiesEx(ctx *simulator.Context, req *types.RetrieveP
 		body.Fault_ = f
 		return body
 	}
-	r := &pagedRetrieval{session: sessionKey(ctx), collector: h.target(), props: props, pageSize: int(req.Options.MaxObjects)}
+	r := &pagedRetrieval{session: sessionKey(ctx), collector: h.target(), props: props, pageSize: int(req.Options.MaxObjects), skipMissing: skipMissing}
 	if p := h.x.pager.policy; p > 0 && (r.pageSize == 0 || p < r.pageSize) {
 		r.pageSize = p
 	}
