@@ -1,13 +1,14 @@
-"""The VM pages fetched in a thread while the caller parses them
+"""The VM pages fetched in threads while the caller parses them
 (docs/performance.md#pipelined-pages).
 
 vCenter pages a RetrievePropertiesEx by maxObjects and builds each page before its first byte.
 Asked one after the other, page N+1 is requested only once page N is parsed, and the parse and
-vCenter's building of the next page add up. Here a thread POSTs each request and puts the
-response's bytes on a queue as they arrive; it finds the page's token itself (a light scan of
-the bytes outside the `objects` elements) and asks for the next page as soon as this one is
-read, while the caller is still parsing it. The socket reads release the GIL. The parser's own
-token must agree with the scan's, or the read stops with an error.
+vCenter's building of the next page add up. Here each page's request runs in a thread that
+puts the response's bytes on a queue as they arrive and finds the page's token itself (a light
+scan of the bytes outside the `objects` elements). The token comes before the objects, so the
+next page is asked for on a second connection while this one still arrives: vCenter builds it
+while the caller parses. The socket reads release the GIL. The parser's own token must agree
+with the scan's, or the read stops with an error.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class TokenScan:
         self._head: bytes | None = b""  # until the first objects element opens
         self._tail = b""  # the last two chunks
         self.token: str | None = None
+
+    @property
+    def in_head(self) -> bool:
+        """Whether the bytes before the first `objects` are still going by."""
+        return self._head is not None
 
     def feed(self, chunk: bytes) -> None:
         if self._head is not None:
@@ -73,14 +79,19 @@ def soap_headers(stub: Any) -> dict[str, str]:
     }
 
 
-def _page(conn: Any, stub: Any, body: bytes | str) -> Iterator[bytes | str | None]:
-    """One request on `conn`: the response's bytes as they arrive, then its token."""
+def _page(
+    conn: Any, stub: Any, body: bytes | str, scan: TokenScan | None = None
+) -> Iterator[bytes | str | None]:
+    """One request on `conn`: the response's bytes as they arrive, then its token (found by
+    `scan`, which the caller may watch as the bytes go by)."""
     conn.request("POST", stub.path, body, soap_headers(stub))
     resp = conn.getresponse()
     if resp.status != 200:
         raise error(f"vCenter refused the inventory read: {_refusal(resp)}")
-    scan = TokenScan()
-    while chunk := resp.read(READ_CHUNK):
+    scan = scan or TokenScan()
+    # until the objects begin, whatever has arrived (read1), so that the token is seen as soon
+    # as it is sent; then whole chunks, fewer hand-overs to the parsing thread
+    while chunk := (resp.read1 if scan.in_head else resp.read)(READ_CHUNK):
         scan.feed(chunk)
         yield chunk
     yield scan.close()
@@ -116,63 +127,98 @@ def serial_pages(
     stub.ReturnConnection(conn)
 
 
-STOP_WAIT = 2.0  # seconds a stopped read waits for its thread; the thread is a daemon
+STOP_WAIT = 2.0  # seconds a stopped read waits for its threads; they are daemons
 
 
-def pipelined_pages(
-    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str]
-) -> Iterator[bytes | str | None]:
-    """Each page's bytes as they arrive, then its token (None after the last page); a thread
-    requests the next page as soon as this one's bytes are all read."""
-    out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
-    stop = threading.Event()
-    conn = stub.GetConnection()
+class _Fetch:
+    """One page's request, in a thread and on a connection of its own: the response's bytes
+    as they arrive, then its token (or the exception that ended it), on a bounded queue.
+    `early` is the page's token as soon as the bytes before its first `objects` hold it."""
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
+    def __init__(self, stub: Any, body: bytes | str):
+        self.out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        self.early: str | None = None
+        self._stop = threading.Event()
+        self._stub = stub
+        self._conn = stub.GetConnection()
+        self._thread = threading.Thread(
+            target=self._run, args=(body,), name="vcplan-pages", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
             try:
-                out.put(item, timeout=0.1)
+                self.out.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def run() -> None:
-        body: bytes | str | None = first
+    def _run(self, body: bytes | str) -> None:
+        scan = TokenScan()
         try:
-            while body is not None and not stop.is_set():
-                for item in _page(conn, stub, body):
-                    if not put(item):
-                        raise _Stopped
-                    if not isinstance(item, bytes):
-                        body = next_body(item) if item else None
+            for item in _page(self._conn, self._stub, body, scan):
+                if self.early is None and scan.token is not None:
+                    self.early = scan.token  # set before the chunk that showed it is queued
+                if not self._put(item):
+                    raise _Stopped
         except BaseException as exc:  # handed to the parsing side, which raises it
-            conn.close()
-            stub.DropConnections()
+            self._conn.close()
+            self._stub.DropConnections()
             if not isinstance(exc, _Stopped):
-                put(exc)
+                self._put(exc)
         else:
-            stub.ReturnConnection(conn)
+            self._stub.ReturnConnection(self._conn)
 
-    thread = threading.Thread(target=run, name="vcplan-pages", daemon=True)
-    thread.start()
+    def stop(self) -> None:
+        self._stop.set()
+
+    def ended(self, deadline: float) -> bool:
+        """Unblock a read waiting for vCenter (also one whose connection was being opened as
+        this one was shut) and wait for the thread until `deadline`."""
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            with contextlib.suppress(OSError, AttributeError):
+                self._conn.sock.shutdown(socket.SHUT_RDWR)
+            self._thread.join(timeout=0.05)
+        return not self._thread.is_alive()
+
+
+def pipelined_pages(
+    stub: Any, first: bytes | str, next_body: Callable[[str], bytes | str]
+) -> Iterator[bytes | str | None]:
+    """Each page's bytes as they arrive, then its token (None after the last page).
+
+    The next page is asked for, on a second connection, as soon as this page's token has gone
+    by: vCenter sends it before the objects (the WSDL's order), so vCenter builds page N+1
+    while page N is still arriving and being parsed. At most one page is asked for ahead of
+    the one being read. A token only after the objects starts the next page when the page is
+    read, as before."""
+    current = _Fetch(stub, first)
+    ahead: _Fetch | None = None
     try:
         while True:
-            item = out.get()
+            item = current.out.get()
             if isinstance(item, BaseException):
                 raise item
+            if isinstance(item, bytes):
+                if ahead is None and current.early is not None:
+                    ahead = _Fetch(stub, next_body(current.early))
+                yield item
+                continue
+            if ahead is not None and item != current.early:  # the scan cannot disagree
+                raise error("vCenter's inventory page could not be read: its token changed")
             yield item
             if item is None:
                 return
+            current, ahead = ahead or _Fetch(stub, next_body(item)), None
     finally:
-        stop.set()
+        fetches = [f for f in (current, ahead) if f is not None]
+        for fetch in fetches:
+            fetch.stop()
         deadline = time.monotonic() + STOP_WAIT
-        while thread.is_alive() and time.monotonic() < deadline:
-            # stopped early (Ctrl-C, an error): unblock a read waiting for the next page, also
-            # one whose connection the thread was opening as this one was shut
-            with contextlib.suppress(OSError, AttributeError):
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            thread.join(timeout=0.05)
+        for fetch in fetches:
+            fetch.ended(deadline)
 
 
 class _Stopped(Exception):

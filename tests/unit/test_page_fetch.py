@@ -18,15 +18,25 @@ from providers.vsphere.page_fetch import pipelined_pages, serial_pages
 from tests.unit.test_page_reader import response
 
 PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
+TOKEN_FIRST = {b"first": response(3, "page-2", token_first=True), b"page-2": response(2)}
 
 
 class Handler(BaseHTTPRequestHandler):
     status = 200
     hang_on: bytes | None = None
     release = threading.Event()
+    pages = PAGES
+    # hold back the rest of the first page until the next one is asked for (or 5 s pass)
+    hold_first = False
+    hold_seconds = 5.0
+    asked: list[bytes] = []
+    next_asked = threading.Event()
 
     def do_POST(self) -> None:  # noqa: N802  (http.server's name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.asked.append(body)
+        if body != b"first":
+            self.next_asked.set()
         if body == self.hang_on:
             self.release.wait(timeout=30)
             return
@@ -37,10 +47,16 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(text)
             return
-        data = PAGES[body]
+        data = self.pages[body]
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if body == b"first" and self.hold_first:
+            half = len(data) // 2
+            self.wfile.write(data[:half])
+            self.wfile.flush()
+            Handler.next_early = self.next_asked.wait(timeout=self.hold_seconds)
+            data = data[half:]
         self.wfile.write(data)
 
     def log_message(self, *args: Any) -> None:
@@ -62,8 +78,11 @@ class Stub(SimpleNamespace):
 
 @pytest.fixture
 def stub() -> Iterator[Stub]:
-    Handler.status, Handler.hang_on = 200, None
+    Handler.status, Handler.hang_on, Handler.pages, Handler.hold_first = 200, None, PAGES, False
+    Handler.hold_seconds = 5.0
+    Handler.asked = []
     Handler.release.clear()
+    Handler.next_asked.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield Stub(port=server.server_address[1], path="/sdk", cookie="c", versionId="v")
@@ -98,3 +117,39 @@ def test_a_read_stopped_while_the_next_page_is_awaited_ends_without_waiting_for_
     assert next(i for i in pages if not isinstance(i, bytes)) == "page-2"
     pages.close()  # the caller stops (Ctrl-C): the fetching thread is unblocked, not waited out
     assert not [t for t in threading.enumerate() if t.name == "vcplan-pages" and t.is_alive()]
+
+
+def test_the_next_page_is_asked_for_while_this_one_still_arrives(stub: Stub) -> None:
+    """vCenter sends the token before the objects: it builds page 2 while page 1 is read."""
+    Handler.pages, Handler.hold_first = TOKEN_FIRST, True
+    items = list(pipelined_pages(stub, b"first", next_body))
+    assert Handler.next_early
+    assert b"".join(i for i in items if isinstance(i, bytes)) == b"".join(TOKEN_FIRST.values())
+    assert [i for i in items if not isinstance(i, bytes)] == ["page-2", None]
+
+
+def test_a_token_after_the_objects_asks_for_the_next_page_once_this_one_is_read(
+    stub: Stub,
+) -> None:
+    Handler.hold_first, Handler.hold_seconds = True, 0.5  # PAGES: the token after the objects
+    items = list(pipelined_pages(stub, b"first", next_body))
+    assert not Handler.next_early
+    assert Handler.asked == [b"first", b"page-2"]
+    assert [i for i in items if not isinstance(i, bytes)] == ["page-2", None]
+
+
+def test_no_more_than_one_page_is_asked_for_ahead_of_the_one_being_read(stub: Stub) -> None:
+    chain = {
+        b"first": response(2, "p2", token_first=True),
+        b"p2": response(2, "p3", token_first=True),
+        b"p3": response(2, "p4", token_first=True),
+        b"p4": response(2),
+    }
+    Handler.pages = chain
+    pages = pipelined_pages(stub, b"first", next_body)
+    next(pages)  # the first bytes of the first page: the second page is asked for
+    assert Handler.next_asked.wait(timeout=5)
+    threading.Event().wait(0.2)  # time for a third request, were one made
+    assert Handler.asked == [b"first", b"p2"]
+    list(pages)
+    assert Handler.asked == [b"first", b"p2", b"p3", b"p4"]
