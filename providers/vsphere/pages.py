@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 VIM_NS = b"urn:vim25"
 OBJECTS = "{urn:vim25}objects"
@@ -28,11 +29,17 @@ _WRAPPER_END = b"</vcplan-page>"
 PROLOGUE_MAX = 1 << 16  # no unprefixed `<objects` by then: a response of another shape
 
 
+Prune = Callable[[bytes, bytes], bytes]  # (the wrapper's start tag, a batch) -> the batch to parse
+
+
 class PageReader:
     """feed() the response's bytes as they arrive; each call returns the `objects` elements
-    completed so far; close() returns the page's token (None on the last page)."""
+    completed so far; close() returns the page's token (None on the last page). `prune` may
+    cut from each batch of whole `objects` what the caller will not read, before it is parsed
+    (the pull parser's path is never pruned)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prune: Prune | None = None) -> None:
+        self._prune = prune
         self._buf = b""
         self._wrapper: bytes | None = None  # the wrapper's start tag, once the prologue is read
         self._outside: list[bytes] = []  # the bytes around the objects: where the token is
@@ -66,6 +73,8 @@ class PageReader:
             return []
         end += len(_OBJECTS_CLOSE)
         batch, self._buf = buf[:end], buf[end:]
+        if self._prune is not None:
+            batch = self._prune(self._wrapper, batch)
         found = []
         for el in ET.fromstring(self._wrapper + batch + _WRAPPER_END):
             if el.tag == OBJECTS:
