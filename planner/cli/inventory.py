@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sys
 from typing import Annotated
 
 import typer
@@ -22,7 +23,12 @@ def inventory(
     timeout: TimeoutOpt = None,
     output_format: Annotated[
         InventoryFormat,
-        typer.Option("--format", "-f", metavar="FORMAT", help="table (default) or json."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (default) or json (an array, one VM's record a line).",
+        ),
     ] = InventoryFormat.TABLE,
 ) -> None:
     """List every VM in the URL's scope: all datacenters, or one datacenter, cluster or host.
@@ -32,10 +38,8 @@ def inventory(
       vcplan inventory
       vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A --format json
     """
-    import json
-
     from planner.cli.connect import open_provider
-    from planner.report.inventory import inventory_record, inventory_table
+    from planner.report.inventory import inventory_json, inventory_table
 
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
         # tags only where they are shown: the table has no column for them
@@ -43,7 +47,7 @@ def inventory(
         inv = provider.read_inventory(tags=wants_tags)
     vms = list(inv.vms)
     if output_format is InventoryFormat.JSON:
-        print(json.dumps([inventory_record(vm) for vm in vms], indent=2))
+        sys.stdout.write(inventory_json(vms))
     else:
         from rich.console import Console
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from planner.apply.provider import OperationRefused, SessionExpired
 from planner.config.endpoint import Endpoint
 from providers.vsphere.session import ssl_context
+
+if TYPE_CHECKING:
+    import httpx  # imported by the first client: a plan that names no tags never loads it
 
 BASE = "/rest/com/vmware/cis"
 PAGE = 1000  # VMs per list-attached-tags-on-objects call
@@ -78,6 +79,8 @@ class TagClient:
     flight) is SessionExpired: log in again, with a new client."""
 
     def __init__(self, endpoint: Endpoint, timeout: float = DEFAULT_TIMEOUT_S):
+        import httpx
+
         self._http = httpx.Client(
             base_url=f"https://{endpoint.host}:{endpoint.port}",
             verify=ssl_context(endpoint),
@@ -87,6 +90,8 @@ class TagClient:
         self._http.headers["vmware-api-session-id"] = response["value"]
 
     def close(self) -> None:
+        import httpx
+
         try:
             self._http.delete(f"{BASE}/session")
         except httpx.HTTPError:
@@ -101,6 +106,8 @@ class TagClient:
         self.close()
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self._http.request(method, BASE + path, **kwargs)
         except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: httpx's closed client

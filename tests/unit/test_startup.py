@@ -42,3 +42,11 @@ def loaded_by(*args: str) -> set[str]:
 )
 def test_offline_commands_do_not_load_pyvmomi_deepdiff_or_the_provider(args):
     assert loaded_by(*args) == set()
+
+
+def test_the_provider_loads_the_tagging_client_library_only_for_a_tagging_session():
+    code = "import sys, providers.vsphere.provider; print('httpx' in sys.modules)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "False"
