@@ -80,12 +80,12 @@ def make_plan(
 
     with config_and_inventory(
         directory, var or [], var_file or [], url, ca_file, insecure, timeout
-    ) as (config, provider, inventory):
+    ) as (config, inventory, display_url):
         keep_for_the_run()
         return plan_changes(
             config,
             inventory,
-            provider.display_url,
+            display_url,
             list(targets or []),
             restarts=list(restarts or []),
         )
