@@ -14,15 +14,18 @@ Returns planner dataclasses (LiveVM, Inventory): nothing above this module sees 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from pyVmomi import vim, vmodl
 
+from planner.gc_pause import collector_paused
 from planner.model import (
     MARKER_PREFIX,
     PREVENT_DESTROY_MARKER,
@@ -42,6 +45,10 @@ from providers.vsphere.session import Session
 from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
 
 PAGE_SIZE = 1000
+
+VMTags = Mapping[str, tuple[str, ...]]  # category -> sorted tag names
+# VM morefs -> their tags, asked for now and read meanwhile (in bulk, over REST)
+TagsFor = Callable[[list[str]], "Future[Mapping[str, VMTags]]"]
 
 VM_PROPERTIES = [
     "name",
@@ -304,6 +311,7 @@ def _live_vm(
     field_names: Mapping[int, str],
     network_names: Mapping[str, str],
     esx: bool,
+    tags: VMTags | None = None,
 ) -> LiveVM | None:
     host = props.get("runtime.host")
     if not host or "config.hardware.numCPU" not in props:
@@ -340,6 +348,7 @@ def _live_vm(
         workspace=custom.get(WORKSPACE_MARKER) or None,
         prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
         extra_config={k: v for k, v in extra.items() if not k.startswith(MARKER_PREFIX)},
+        tags=tags,
         markers_pending=pending,
     )
 
@@ -352,8 +361,10 @@ def _in_scope(vm: LiveVM, scope: Scope) -> bool:
     return not (scope.host and vm.host != scope.host)
 
 
-def read_inventory(session: Session, scope: Scope) -> Inventory:
-    """Everything the planner needs from vCenter, scoped by the URL's path."""
+def read_inventory(session: Session, scope: Scope, tags_for: TagsFor | None = None) -> Inventory:
+    """Everything the planner needs from vCenter, scoped by the URL's path. With `tags_for`,
+    every VM's tags too: each page's VMs are asked for as the page is read, and a page is
+    turned into LiveVMs once the next one is read, by when its tags have come."""
     topo = Topology(session)
     where = f"{session.endpoint.host}:{session.endpoint.port}"
     scope = _resolve_scope(topo, scope, where)
@@ -370,13 +381,35 @@ def read_inventory(session: Session, scope: Scope) -> Inventory:
             if n.kind == "datacenter" and n.name == scope.datacenter
         )
         root = vim.Folder(topo.vm_folder_of_dc[dc_moid], session.si._stub)
-    vms = []
-    for moid, props in fetch_vm_records(session, root, VM_PROPERTIES):
-        vm = _live_vm(moid, props, topo, field_names, network_names, esx)
-        if vm is not None and _in_scope(vm, scope):
-            vms.append(vm)
+    vms: list[LiveVM] = []
+
+    def convert(page: list[tuple[str, dict[str, Any]]], tags: Future[Any] | None) -> None:
+        by_moref = tags.result() if tags is not None else None
+        for moid, props in page:
+            vm_tags = by_moref.get(moid, {}) if by_moref is not None else None
+            vm = _live_vm(moid, props, topo, field_names, network_names, esx, vm_tags)
+            if vm is not None and _in_scope(vm, scope):
+                vms.append(vm)
+
+    with collector_paused():  # the last page is converted after the reader has ended
+        records = fetch_vm_records(session, root, VM_PROPERTIES)
+        behind: tuple[list[tuple[str, dict[str, Any]]], Future[Any] | None] | None = None
+        for page in _pages_of(records):
+            asked = tags_for([moid for moid, _ in page]) if tags_for is not None else None
+            if behind is not None:
+                convert(*behind)
+            behind = (page, asked)
+        if behind is not None:
+            convert(*behind)
     vms.sort(key=lambda v: (v.datacenter, v.name))
     return _assemble(topo, tuple(vms), scope, esx)
+
+
+def _pages_of(
+    records: Iterator[tuple[str, dict[str, Any]]],
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    while page := list(itertools.islice(records, PAGE_SIZE)):
+        yield page
 
 
 def _assemble(topo: Topology, vms: tuple[LiveVM, ...], scope: Scope, esx: bool) -> Inventory:

@@ -158,14 +158,19 @@ class VSphereProvider(ExecutorMixin):
 
     def read_inventory(self, tags: bool = False) -> Inventory:
         """The inventory; with `tags`, every VM's tags too (docs/language.md#tags): the catalog
-        is read in a thread while the SOAP pages come in, then the VMs' tags in bulk."""
+        is read in a thread while the SOAP pages come in, and each page's VMs' tags in bulk
+        (one call a page) while the next page is read."""
         if not tags:
             return read_inventory(self.session, self.endpoint.scope)
         self._can_read_tags()
         with ThreadPoolExecutor(1, thread_name_prefix="vcplan-tags") as pool:
             categories = pool.submit(self.tag_ops.live_categories)
-            inventory = read_inventory(self.session, self.endpoint.scope)
-            return self._tagged(inventory, categories.result())
+            inventory = read_inventory(
+                self.session,
+                self.endpoint.scope,
+                lambda morefs: pool.submit(self.tag_ops.inventory_tags, morefs),
+            )
+            return replace(inventory, tag_categories=categories.result())
 
     def add_tags(self, inventory: Inventory) -> Inventory:
         """An inventory read without tags, with them: `plan` starts its read before the
