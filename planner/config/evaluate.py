@@ -19,7 +19,7 @@ from planner.config.functions_guest import (
     read_config_file,
     template_vars,
 )
-from planner.config.limits import MAX_ITEMS, charge, evaluation_budget
+from planner.config.limits import MAX_ITEMS, EvaluationBudget, charge
 from planner.config.syntax import (
     Binary,
     Call,
@@ -89,8 +89,10 @@ class Context:
 
 
 def evaluate(expr: Expr, ctx: Context) -> Any:
+    if type(expr) is Literal:  # most values of a configuration: nothing to build or to bound
+        return expr.value
     try:
-        with evaluation_budget():
+        with EvaluationBudget():
             return _eval(expr, ctx)
     except RecursionError:
         raise EvalError("expression nested too deeply", expr.pos) from None
