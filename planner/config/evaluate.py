@@ -89,13 +89,22 @@ class Context:
 
 
 def evaluate(expr: Expr, ctx: Context) -> Any:
-    if type(expr) is Literal:  # most values of a configuration: nothing to build or to bound
+    """The value of `expr`, with one budget for the strings it builds (limits.py). A literal
+    builds none and a text-only template ("on") one, which check_size bounds below any budget
+    of its own: most values of a configuration need not open one."""
+    if type(expr) is Literal:
         return expr.value
+    if type(expr) is Template and _text_only(expr.parts):
+        return _template(expr.parts, ctx, expr.pos)
     try:
         with EvaluationBudget():
             return _eval(expr, ctx)
     except RecursionError:
         raise EvalError("expression nested too deeply", expr.pos) from None
+
+
+def _text_only(parts: tuple[TemplatePart, ...]) -> bool:
+    return all(type(part) is str for part in parts)
 
 
 def _eval(expr: Expr, ctx: Context) -> Any:
