@@ -194,9 +194,14 @@ class Body:
 
     def __post_init__(self) -> None:
         """Split once, not on every read: checking one vm block reads them a dozen times."""
-        items = self.items
-        object.__setattr__(self, "attributes", tuple(i for i in items if isinstance(i, Attribute)))
-        object.__setattr__(self, "blocks", tuple(i for i in items if isinstance(i, Block)))
+        attributes, blocks = [], []
+        for item in self.items:  # a loop, not two generators: every Body of a fleet is split
+            if isinstance(item, Attribute):
+                attributes.append(item)
+            elif isinstance(item, Block):
+                blocks.append(item)
+        object.__setattr__(self, "attributes", tuple(attributes))
+        object.__setattr__(self, "blocks", tuple(blocks))
 
 
 def written_text(expr: Expr) -> str:
