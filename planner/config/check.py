@@ -165,13 +165,14 @@ def _check_blocks(
         if child.type in SINGLE_BLOCKS and child.type in seen:
             diags.append(Diagnostic(f"{where} has at most one {child.type} block", child.pos))
         seen.add(child.type)
+        names = set()
         for item in child.body.attributes:
+            names.add(item.name)
             if item.name not in schema.attributes:
                 diags.append(unknown_attribute(item, f"a {child.type} block", schema))
         if child.body.blocks:
             children = CUSTOMIZE_CHILDREN if child.type == "customize" else {}
             _check_blocks(child, f"a {child.type} block", children, diags)
-        names = {a.name for a in child.body.attributes}
         for required in schema.required:
             if required not in names:
                 diags.append(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from planner.config.functions import FUNCTIONS, call_function
 from planner.config.functions_guest import (
@@ -108,7 +108,7 @@ def evaluate(expr: Expr, ctx: Context) -> Any:
     if type(expr) is Literal:
         return expr.value
     if type(expr) is Template and _text_only(expr.parts):
-        return _template(expr.parts, ctx, expr.pos)
+        return _joined(expr.parts, expr.pos)
     try:
         with EvaluationBudget():
             return _eval(expr, ctx)
@@ -116,7 +116,7 @@ def evaluate(expr: Expr, ctx: Context) -> Any:
         raise EvalError("expression nested too deeply", expr.pos) from None
 
 
-def _text_only(parts: tuple[TemplatePart, ...]) -> bool:
+def _text_only(parts: tuple[TemplatePart, ...]) -> TypeGuard[tuple[str, ...]]:
     return all(type(part) is str for part in parts)
 
 
@@ -265,9 +265,13 @@ def _splat(value: Any, steps: tuple[tuple[str, Any], ...], ctx: Context, pos: Po
 def _template(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> Any:
     if len(parts) == 1 and isinstance(parts[0], Expr):  # "${x}" keeps x's type, as in Terraform
         return _eval(parts[0], ctx)
-    pieces = _render(parts, ctx, pos)
+    return _joined(_render(parts, ctx, pos), pos)
+
+
+def _joined(pieces: Sequence[str], pos: Pos) -> str:
+    """The pieces of a template as one string, charged to the evaluation's budget."""
     try:
-        charge(sum(len(piece) for piece in pieces))
+        charge(sum(map(len, pieces)))
     except ConversionError as exc:
         raise EvalError(f"this string: {exc}", pos, exc.hint) from None
     return "".join(pieces)
