@@ -64,8 +64,14 @@ def _cycles(by_address: dict[Key, DesiredVM]) -> list[Diagnostic]:
             for dep in ((vm.datacenter, name) for name in vm.depends_on)
             if dep != key and dep in by_address  # not `& keys() - {key}`: a copy of all keys a VM
         }
+        if vm.depends_on
+        else set()
         for key, vm in by_address.items()
     }
+    # A VM with no edge either way is in no cycle; graphlib need not see it (most VMs depend on
+    # none). The others keep their order, so the same cycles are found in the same order.
+    targets: set[Key] = set().union(*graph.values())
+    graph = {key: deps for key, deps in graph.items() if deps or key in targets}
     found: list[Diagnostic] = []
     while True:
         try:

@@ -8,7 +8,7 @@ is appended to a diagnostics list and checking goes on, so one run reports them 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from planner.config.across import check_across
 from planner.config.customize_block import CUSTOMIZE_CHILDREN
@@ -112,7 +112,7 @@ def collect_vm(
     out: Collected,
     diags: list[Diagnostic],
 ) -> None:
-    base = replace(ctx, where=f"in vm {show(_label_text(block))}")
+    base = ctx.with_where(f"in vm {show(_label_text(block))}")
     _check_static_shape(block, host, diags)
     try:
         contexts = instances(block, base)
@@ -165,12 +165,14 @@ def _check_blocks(
         if child.type in SINGLE_BLOCKS and child.type in seen:
             diags.append(Diagnostic(f"{where} has at most one {child.type} block", child.pos))
         seen.add(child.type)
+        names = set()
         for item in child.body.attributes:
+            names.add(item.name)
             if item.name not in schema.attributes:
                 diags.append(unknown_attribute(item, f"a {child.type} block", schema))
-        children = CUSTOMIZE_CHILDREN if child.type == "customize" else {}
-        _check_blocks(child, f"a {child.type} block", children, diags)
-        names = {a.name for a in child.body.attributes}
+        if child.body.blocks:
+            children = CUSTOMIZE_CHILDREN if child.type == "customize" else {}
+            _check_blocks(child, f"a {child.type} block", children, diags)
         for required in schema.required:
             if required not in names:
                 diags.append(

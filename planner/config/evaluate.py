@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from planner.config.functions import FUNCTIONS, call_function
 from planner.config.functions_guest import (
@@ -19,7 +19,7 @@ from planner.config.functions_guest import (
     read_config_file,
     template_vars,
 )
-from planner.config.limits import MAX_ITEMS, charge, evaluation_budget
+from planner.config.limits import MAX_ITEMS, EvaluationBudget, charge
 from planner.config.syntax import (
     Binary,
     Call,
@@ -87,13 +87,37 @@ class Context:
     def with_names(self, **names: Any) -> Context:
         return replace(self, names={**self.names, **names})
 
+    def with_where(self, where: str) -> Context:
+        """This context with another `where`; once per vm block, where dataclasses.replace
+        costs twice as much as the constructor."""
+        return Context(
+            variables=self.variables,
+            local_value=self.local_value,
+            count_index=self.count_index,
+            each=self.each,
+            names=self.names,
+            where=where,
+            directory=self.directory,
+        )
+
 
 def evaluate(expr: Expr, ctx: Context) -> Any:
+    """The value of `expr`, with one budget for the strings it builds (limits.py). A literal
+    builds none and a text-only template ("on") one, which check_size bounds below any budget
+    of its own: most values of a configuration need not open one."""
+    if type(expr) is Literal:
+        return expr.value
+    if type(expr) is Template and _text_only(expr.parts):
+        return _joined(expr.parts, expr.pos)
     try:
-        with evaluation_budget():
+        with EvaluationBudget():
             return _eval(expr, ctx)
     except RecursionError:
         raise EvalError("expression nested too deeply", expr.pos) from None
+
+
+def _text_only(parts: tuple[TemplatePart, ...]) -> TypeGuard[tuple[str, ...]]:
+    return all(type(part) is str for part in parts)
 
 
 def _eval(expr: Expr, ctx: Context) -> Any:
@@ -241,9 +265,13 @@ def _splat(value: Any, steps: tuple[tuple[str, Any], ...], ctx: Context, pos: Po
 def _template(parts: tuple[TemplatePart, ...], ctx: Context, pos: Pos) -> Any:
     if len(parts) == 1 and isinstance(parts[0], Expr):  # "${x}" keeps x's type, as in Terraform
         return _eval(parts[0], ctx)
-    pieces = _render(parts, ctx, pos)
+    return _joined(_render(parts, ctx, pos), pos)
+
+
+def _joined(pieces: Sequence[str], pos: Pos) -> str:
+    """The pieces of a template as one string, charged to the evaluation's budget."""
     try:
-        charge(sum(len(piece) for piece in pieces))
+        charge(sum(map(len, pieces)))
     except ConversionError as exc:
         raise EvalError(f"this string: {exc}", pos, exc.hint) from None
     return "".join(pieces)

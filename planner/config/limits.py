@@ -11,9 +11,7 @@ charged to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from planner.config.values import ConversionError
@@ -35,18 +33,21 @@ _HINT = "vcplan builds strings of at most 8 MiB; no VM setting holds more"
 _built: ContextVar[list[int] | None] = ContextVar("vcplan_built", default=None)
 
 
-@contextmanager
-def evaluation_budget() -> Iterator[None]:
+class EvaluationBudget:
     """One budget of MAX_BUILT characters for an evaluation; one nested in another (a local
-    evaluated on first use) shares the outer one."""
-    if _built.get() is not None:
-        yield
-        return
-    token = _built.set([0])
-    try:
-        yield
-    finally:
-        _built.reset(token)
+    evaluated on first use) shares the outer one. A class, not a @contextmanager: a fleet's
+    configuration enters one per attribute, and a generator costs three times as much."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token: Token[list[int] | None] | None = (
+            _built.set([0]) if _built.get() is None else None
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _built.reset(self._token)
 
 
 def check_size(size: int) -> None:

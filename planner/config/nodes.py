@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from planner.model import Pos
@@ -17,7 +17,7 @@ def _pickled_by_fields(cls: _Node) -> _Node:
     """Pickle a node as its class and field values, rebuilt by its constructor: the parse cache
     (planner/config/parse_cache.py) loads a fleet's trees 2.5x faster than through the
     per-field __setstate__ dataclasses give slotted classes."""
-    names = [f.name for f in fields(cls)]
+    names = [f.name for f in fields(cls) if f.init]
     values: Callable[[Any], Any] = operator.attrgetter(*names)
     one = len(names) == 1
 
@@ -189,14 +189,19 @@ class Block:
 @dataclass(frozen=True, slots=True)
 class Body:
     items: tuple[Attribute | Block, ...]
+    attributes: tuple[Attribute, ...] = field(init=False, repr=False, compare=False)
+    blocks: tuple[Block, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def attributes(self) -> tuple[Attribute, ...]:
-        return tuple(i for i in self.items if isinstance(i, Attribute))
-
-    @property
-    def blocks(self) -> tuple[Block, ...]:
-        return tuple(i for i in self.items if isinstance(i, Block))
+    def __post_init__(self) -> None:
+        """Split once, not on every read: checking one vm block reads them a dozen times."""
+        attributes, blocks = [], []
+        for item in self.items:  # a loop, not two generators: every Body of a fleet is split
+            if isinstance(item, Attribute):
+                attributes.append(item)
+            elif isinstance(item, Block):
+                blocks.append(item)
+        object.__setattr__(self, "attributes", tuple(attributes))
+        object.__setattr__(self, "blocks", tuple(blocks))
 
 
 def written_text(expr: Expr) -> str:

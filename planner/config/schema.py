@@ -56,6 +56,8 @@ def duration(minimum: int, maximum: int) -> Checker:
 
 def whole(minimum: int, maximum: int | None = None) -> Checker:
     def check(name: str, value: Any, pos: Pos) -> int:
+        if type(value) is int and minimum <= value and (maximum is None or value <= maximum):
+            return value  # `cpus = 2`, as most are written
         if isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = int(value.strip())
@@ -82,6 +84,8 @@ def memory(name: str, value: Any, pos: Pos) -> int:
 
 
 def text(name: str, value: Any, pos: Pos) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, list | dict | frozenset) or value is None:
         raise EvalError(f"{name} must be a string (got {describe(value)})", pos)
     return to_string(value)

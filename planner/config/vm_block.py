@@ -38,7 +38,7 @@ NESTED: dict[str, BlockSchema] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Instance:
     """What checking one vm instance has gathered so far; `ok` turns False on any error."""
 
@@ -84,14 +84,15 @@ def build_vm(
     if name is None:
         return None
     vm = _Instance(ctx, diags, attr_pos={"name": block.labels[0].pos})
-    _attributes(block, host, vm)
-    if not any(item.name == "name" for item in block.body.attributes):
+    if not _attributes(block, host, vm):
         vm.guarded_value(name, "the vm name", vm_name, block.labels[0].pos)
+    has_disks = has_nics = False
     for child in block.body.blocks:
+        has_disks = has_disks or child.type == "disk"
+        has_nics = has_nics or child.type == "network_interface"
         _nested_block(child, vm)
     _cores_divide_cpus(vm)
     ignore, prevent = _lifecycle(vm)
-    has_nics = any(c.type == "network_interface" for c in block.body.blocks)
     customize = None
     if vm.customize is not None:
         nic_count = len(vm.nics) if has_nics else None
@@ -112,7 +113,7 @@ def build_vm(
         cluster=cluster,
         host=host if host is not None else pinned,
         pos=block.pos,
-        disks=tuple(vm.disks) if any(c.type == "disk" for c in block.body.blocks) else None,
+        disks=tuple(vm.disks) if has_disks else None,
         nics=tuple(vm.nics) if has_nics else None,
         customize=customize,
         depends_on=depends,
@@ -123,24 +124,30 @@ def build_vm(
     )
 
 
-def _attributes(block: Block, host: str | None, vm: _Instance) -> None:
+def _attributes(block: Block, host: str | None, vm: _Instance) -> bool:
+    """The vm block's own attributes into `vm`; True when one of them is `name`."""
+    named = False
     for item in block.body.attributes:
-        checker = VM_SCHEMA.attributes.get(item.name)
-        if checker is None or item.name in ("count", "for_each"):
+        attr = item.name
+        if attr == "name":
+            named = True
+        checker = VM_SCHEMA.attributes.get(attr)
+        if checker is None or attr == "count" or attr == "for_each":
             continue
         value = vm.guarded(item, checker)
-        vm.attr_pos[item.name] = item.expr.pos
+        vm.attr_pos[attr] = item.expr.pos
         if value is not None:
-            vm.fields[item.name] = value
-        if item.name == "depends_on":
+            vm.fields[attr] = value
+        if attr == "depends_on":
             for i in range(len(value or ())):
                 vm.attr_pos[f"depends_on[{i}]"] = element_pos(item.expr, i)
-        if item.name == "tags" and isinstance(item.expr, ObjectExpr):
+        elif attr == "tags" and isinstance(item.expr, ObjectExpr):
             for key, expr in item.expr.items:  # where each category's tags were written
                 if isinstance(key, Literal | Template):
                     vm.attr_pos[f"tags.{written_text(key)}"] = expr.pos
-        if item.name == "host" and host is not None:
+        elif attr == "host" and host is not None:
             vm.ok = False  # reported once per block by the static shape check
+    return named
 
 
 def _nested_block(child: Block, vm: _Instance) -> None:
@@ -152,11 +159,12 @@ def _nested_block(child: Block, vm: _Instance) -> None:
         vm.customize = read_customize(child, vm.guarded, vm.diags)
         vm.ok = vm.ok and not vm.customize.failed
         return
-    key = {
-        "disk": f"disk[{len(vm.disks)}]",
-        "network_interface": f"network_interface[{len(vm.nics)}]",
-        "lifecycle": "lifecycle",
-    }[child.type]
+    if child.type == "disk":
+        key = f"disk[{len(vm.disks)}]"
+    elif child.type == "network_interface":
+        key = f"network_interface[{len(vm.nics)}]"
+    else:
+        key = "lifecycle"
     vm.attr_pos[key] = child.pos
     values: dict[str, tuple[Any, Attribute]] = {}
     for item in child.body.attributes:
@@ -198,9 +206,12 @@ def _cores_divide_cpus(vm: _Instance) -> None:
         )
 
 
+_NOTHING_IGNORED: frozenset[str] = frozenset()  # one for every VM without ignore_changes
+
+
 def _lifecycle(vm: _Instance) -> tuple[frozenset[str], bool]:
     """ignore_changes (each entry a known attribute) and prevent_destroy."""
-    ignore: frozenset[str] = frozenset()
+    ignore = _NOTHING_IGNORED
     if "ignore_changes" in vm.lifecycle:
         names, item = vm.lifecycle["ignore_changes"]
         for i, entry in enumerate(names):

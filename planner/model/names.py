@@ -8,6 +8,8 @@ anything of ours outside planner/model.
 
 from __future__ import annotations
 
+import re
+
 MAX_NAME = 80  # vCenter's limit for an inventory object's name
 # The VM's notes (config.annotation): vSphere refuses more than 2000 characters, counting a
 # character it stores escaped in the .vmx (a line break is |0A) as three.
@@ -22,15 +24,16 @@ MAX_TAG_NAME = 256
 _ESCAPED = {"/": "a slash", "\\": "a backslash", "%": "a percent sign"}
 
 
-def _is_control(ch: str) -> bool:
-    return ord(ch) < 32 or 127 <= ord(ch) <= 159 or ch in "\u2028\u2029"
+# C0 and C1 control characters, DEL, and the line and paragraph separators. One search of a
+# whole name costs a tenth of a test of each character in Python, and every VM's name is searched.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# What the .vmx stores escaped as |XX: the control characters and | itself.
+_STORED_ESCAPED = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029|]")
 
 
 def _control(text: str) -> str | None:
-    for ch in text:
-        if _is_control(ch):
-            return f"a control character ({ch!r})"
-    return None
+    found = _CONTROL.search(text)
+    return f"a control character ({found.group()!r})" if found else None
 
 
 def datacenter_problem(name: str) -> str | None:
@@ -125,7 +128,7 @@ def resource_pool_problem(path: str) -> str | None:
 
 def annotation_size(text: str) -> int:
     """The length vSphere counts: a control character or `|` is stored as `|XX`."""
-    return len(text) + 2 * sum(1 for ch in text if _is_control(ch) or ch == "|")
+    return len(text) + 2 * len(_STORED_ESCAPED.findall(text))
 
 
 def annotation_problem(text: str) -> str | None:

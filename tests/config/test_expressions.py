@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import pytest
 
 from planner.config.evaluate import Context, EvalError, evaluate
@@ -112,3 +114,8 @@ def test_expression_error(text, message):
         return
     if message is not None:
         raise AssertionError(f"{text} evaluated without error")
+
+
+def test_with_where_changes_where_and_keeps_every_other_field():
+    ctx = Context(**{f.name: object() for f in fields(Context)})
+    assert ctx.with_where('in vm "a"') == replace(ctx, where='in vm "a"')
