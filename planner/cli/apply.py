@@ -154,6 +154,7 @@ def _apply(
     from planner.apply.steps import build_steps
     from planner.cli.connect import keep_for_the_run, open_provider
     from planner.config import load_config
+    from planner.gc_pause import collector_paused
     from planner.plan.diff import plan_changes
     from planner.plan.files import load_plan
     from planner.plan.restarts import default_max_unavailable
@@ -171,7 +172,9 @@ def _apply(
     vcenter = None
     config = None
     if saved is None:
-        config = load_config(source, list(var or []), list(var_file or []))
+        with collector_paused():  # frozen before the collector would rescan it (read_ahead.py)
+            config = load_config(source, list(var or []), list(var_file or []))
+            keep_for_the_run()
         vcenter = config.vcenter
     plan_url = saved.url if saved is not None else None
     workspace = saved.workspace if saved is not None else config.workspace  # type: ignore[union-attr]

@@ -160,6 +160,7 @@ def drift(
     from planner.config import load_config
     from planner.drift.attribution import attribute_report, parse_since, wanted
     from planner.drift.findings import compute_drift
+    from planner.gc_pause import collector_paused
     from planner.model.diagnostics import error
     from planner.report.drift import RENDERERS, render_text, summary_line
 
@@ -170,7 +171,9 @@ def drift(
             raise error("--json goes with --watch", hint="for a one-off report use --format json")
         output_format = DriftFormat.JSON
     _check_watch_flags(watch, webhook, output_format, out, detailed_exitcode)
-    config = load_config(directory, list(var or []), list(var_file or []))
+    with collector_paused():  # frozen before the collector would rescan it (plan's read_ahead.py)
+        config = load_config(directory, list(var or []), list(var_file or []))
+        keep_for_the_run()
     if watch:
         return _watch(config, url, ca_file, insecure, output_format, window, webhook)
     if out is not None:  # say so before reading all of vCenter

@@ -74,21 +74,15 @@ def make_plan(
 ) -> Plan:
     """The configuration (all its errors first) and one read of vCenter, overlapped when the
     endpoint needs no prompt (docs/performance.md#overlap), then the diff."""
-    from planner.cli.connect import keep_for_the_run
     from planner.cli.read_ahead import config_and_inventory
     from planner.plan.diff import plan_changes
 
-    with config_and_inventory(
+    config, inventory, display_url = config_and_inventory(
         directory, var or [], var_file or [], url, ca_file, insecure, timeout
-    ) as (config, inventory, display_url):
-        keep_for_the_run()
-        return plan_changes(
-            config,
-            inventory,
-            display_url,
-            list(targets or []),
-            restarts=list(restarts or []),
-        )
+    )
+    return plan_changes(
+        config, inventory, display_url, list(targets or []), restarts=list(restarts or [])
+    )
 
 
 def plan(

@@ -23,13 +23,13 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.cli.connect import open_provider, warn_if_insecure
+from planner.cli.connect import keep_for_the_run, open_provider, warn_if_insecure
 from planner.config.endpoint import Endpoint, resolve_endpoint
+from planner.gc_pause import collector_paused
 from planner.model import DesiredConfig, Inventory, VCenterSettings
 from planner.model.diagnostics import DiagnosticError
 
@@ -246,7 +246,6 @@ def _picklable(exc: Exception) -> Exception:
     return exc
 
 
-@contextmanager
 def config_and_inventory(
     directory: Path,
     var: Sequence[str],
@@ -255,26 +254,33 @@ def config_and_inventory(
     ca_file: Path | None,
     insecure: bool,
     timeout: float | None,
-) -> Iterator[tuple[DesiredConfig, Inventory, str]]:
-    """The checked configuration, its inventory and vCenter's URL as plans show it.
-    Configuration errors come first, connection errors after, as when done in order."""
+) -> tuple[DesiredConfig, Inventory, str]:
+    """The checked configuration, its inventory and vCenter's URL as plans show it; every
+    session used is closed. Configuration errors come first, connection errors after, as when
+    done in order. The garbage collector stays paused from the first file read to the last VM
+    received, and what was built is then frozen for the run (keep_for_the_run): a collection
+    between the two would rescan the whole configuration (0.3-0.4 s at 10,000 VMs)."""
     from planner.config import load_config
 
     ahead = _ReadAhead(url, ca_file, insecure, timeout)
-    try:
-        config = load_config(directory, var, var_file, on_vcenter=ahead.start)
-    except BaseException:
-        ahead.abandon()  # the configuration's error is shown now, not after the read
-        raise
-    if not ahead.started:
-        with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-            yield config, provider.read_inventory(tags=config.uses_tags), provider.display_url
-        return
-    try:
-        inventory = ahead.result()
-        assert ahead.endpoint is not None
-        if config.uses_tags:  # known only now: the tags are read after the pages
-            inventory = ahead.session().add_tags(inventory)
-        yield config, inventory, ahead.endpoint.display_url
-    finally:
-        ahead.close()
+    with collector_paused():
+        try:
+            config = load_config(directory, var, var_file, on_vcenter=ahead.start)
+        except BaseException:
+            ahead.abandon()  # the configuration's error is shown now, not after the read
+            raise
+        if not ahead.started:
+            with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
+                inventory = provider.read_inventory(tags=config.uses_tags)
+                display_url = provider.display_url
+        else:
+            try:
+                inventory = ahead.result()
+                if config.uses_tags:  # known only now: the tags are read after the pages
+                    inventory = ahead.session().add_tags(inventory)
+                assert ahead.endpoint is not None
+                display_url = ahead.endpoint.display_url
+            finally:
+                ahead.close()
+        keep_for_the_run()
+    return config, inventory, display_url
