@@ -2,8 +2,9 @@
 
 Takes the Inventory read from vCenter and returns file name -> HCL text in `vcplan fmt`'s layout:
 `vcplan.hcl` (the workspace, and the URL when given) and one file per datacenter. Every value
-written is the live value exactly as planner/attributes.py compares it. Pure: must not import
-pyVmomi, rich or typer.
+written is the live value exactly as planner/attributes.py compares it. The layout is written
+directly (indentation, aligned `=`), never by re-parsing the text through fmt, which takes seconds
+on a large fleet. Pure: must not import pyVmomi, rich or typer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from planner.config.check import MAX_CPUS, MAX_DISK_GB, MAX_MEMORY_MB
-from planner.config.fmt import format_source
 from planner.model import MARKER_PREFIX, Inventory, LiveVM
 
 SETTINGS_FILE = "vcplan.hcl"
@@ -22,6 +22,8 @@ SETTINGS_FILE = "vcplan.hcl"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endif", "endfor", "else"})
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_INDENT = "  "  # fmt's: two spaces a level
+_VM_INDENT = _INDENT * 2  # datacenter > cluster or host > vm
 
 
 def hcl_string(value: str) -> str:
@@ -111,66 +113,76 @@ def _whole(value: int, low: int, high: int) -> bool:
     return low <= value <= high
 
 
-def _vm_lines(vm: LiveVM, label: str, inventory: Inventory, pin_host: bool) -> list[str]:
-    """One vm block. A value the language would refuse (vcsim and old VMs have some) is left
-    out, so unmanaged, with a comment saying why."""
+def _aligned(pairs: Sequence[tuple[str, str]], indent: str) -> list[str]:
+    """A run of one-line `key = value` attributes as `vcplan fmt` lays it out (fmt.py's _align):
+    every `=` one space after the run's longest key."""
+    width = max((len(key) for key, _ in pairs), default=0)
+    return [f"{indent}{key.ljust(width)} = {value}" for key, value in pairs]
+
+
+def _map(name: str, pairs: Sequence[tuple[str, str]], indent: str) -> list[str]:
+    """`name = {`, its keys one level deeper, `}`. fmt ends a run of aligned attributes at a
+    line that opens a multi-line value and aligns the keys inside as a run of their own."""
+    return [f"{indent}{name} = {{", *_aligned(pairs, indent + _INDENT), f"{indent}}}"]
+
+
+def _vm_lines(
+    vm: LiveVM, label: str, inventory: Inventory, pin_host: bool, indent: str
+) -> list[str]:
+    """One vm block, at `indent`. A value the language would refuse (vcsim and old VMs have
+    some) is left out, so unmanaged, with a comment saying why."""
     notes: list[str] = []
-    attrs: list[str] = []
+    attrs: list[tuple[str, str]] = []
     if label != vm.name:
-        attrs.append(f"name = {hcl_string(vm.name)}")
+        attrs.append(("name", hcl_string(vm.name)))
     if pin_host:
-        attrs.append(f"host = {hcl_string(vm.host)}")
+        attrs.append(("host", hcl_string(vm.host)))
     cpus_ok = _whole(vm.cpus, 1, MAX_CPUS)
     if cpus_ok:
-        attrs.append(f"cpus = {vm.cpus}")
+        attrs.append(("cpus", str(vm.cpus)))
     else:
         notes.append(f"cpus = {vm.cpus} is outside 1..{MAX_CPUS}: not managed")
     if cpus_ok and _whole(vm.cores_per_socket, 1, MAX_CPUS) and vm.cpus % vm.cores_per_socket == 0:
-        attrs.append(f"cores_per_socket = {vm.cores_per_socket}")
+        attrs.append(("cores_per_socket", str(vm.cores_per_socket)))
     else:
         notes.append(f"cores_per_socket = {vm.cores_per_socket} does not divide cpus: not managed")
     if _whole(vm.memory_mb, 4, MAX_MEMORY_MB) and vm.memory_mb % 4 == 0:
-        attrs.append(f"memory_mb = {vm.memory_mb}")
+        attrs.append(("memory_mb", str(vm.memory_mb)))
     else:
         notes.append(f"memory_mb = {vm.memory_mb} is not a multiple of 4 MB: not managed")
-    attrs.append(f"power = {hcl_string(vm.power.value)}")
+    attrs.append(("power", hcl_string(vm.power.value)))
     if vm.folder and all(part.strip() for part in vm.folder.split("/")):
-        attrs.append(f"folder = {hcl_string(vm.folder)}")
+        attrs.append(("folder", hcl_string(vm.folder)))
     owner = vm.cluster if vm.cluster is not None else vm.host
     if vm.resource_pool and vm.resource_pool in inventory.resource_pools.get(
         (vm.datacenter, owner), frozenset()
     ):
-        attrs.append(f"resource_pool = {hcl_string(vm.resource_pool)}")
+        attrs.append(("resource_pool", hcl_string(vm.resource_pool)))
     if vm.annotation:
-        attrs.append(f"annotation = {hcl_string(vm.annotation)}")
+        attrs.append(("annotation", hcl_string(vm.annotation)))
     custom = {k: v for k, v in vm.attributes.items() if not k.startswith(MARKER_PREFIX)}
-    blocks: list[list[str]] = []
+    inner = indent + _INDENT
+    blocks: list[tuple[str, str, str]] = []
     if all(_whole(d.size_gb, 1, MAX_DISK_GB) for d in vm.disks):
-        blocks += [["disk {", f"size_gb = {d.size_gb}", "}"] for d in vm.disks]
+        blocks += [("disk", "size_gb", str(d.size_gb)) for d in vm.disks]
     else:
         notes.append("a disk's size is outside what the language accepts: disks not managed")
     networks = inventory.networks.get(vm.datacenter, frozenset())
     if all(n.network.strip() and n.network in networks for n in vm.nics):
-        blocks += [
-            ["network_interface {", f"network = {hcl_string(n.network)}", "}"] for n in vm.nics
-        ]
+        blocks += [("network_interface", "network", hcl_string(n.network)) for n in vm.nics]
     else:
         notes.append("a network adapter has no known network: network interfaces not managed")
-    lines = [f"# {note}" for note in notes]
-    lines.append(f"vm {hcl_string(label)} {{")
-    lines += attrs
+    lines = [f"{indent}# {note}" for note in notes]
+    lines.append(f"{indent}vm {hcl_string(label)} {{")
+    lines += _aligned(attrs, inner)
     if custom:
-        lines.append("attributes = {")
-        lines += [f"{_key(k)} = {hcl_string(v)}" for k, v in sorted(custom.items())]
-        lines.append("}")
+        pairs = [(_key(k), hcl_string(v)) for k, v in sorted(custom.items())]
+        lines += _map("attributes", pairs, inner)
     if vm.tags:
-        lines.append("tags = {")
-        lines += [f"{_key(k)} = {_tag_value(v)}" for k, v in sorted(vm.tags.items())]
-        lines.append("}")
-    for block in blocks:
-        lines.append("")
-        lines += block
-    lines.append("}")
+        lines += _map("tags", [(_key(k), _tag_value(v)) for k, v in sorted(vm.tags.items())], inner)
+    for kind, key, value in blocks:
+        lines += ["", f"{inner}{kind} {{", f"{inner}{_INDENT}{key} = {value}", f"{inner}}}"]
+    lines.append(f"{indent}}}")
     return lines
 
 
@@ -189,12 +201,11 @@ def _tag_category_lines(inventory: Inventory, used: set[str]) -> list[str]:
         category = (inventory.tag_categories or {}).get(name)
         if category is None:
             continue
-        lines += ["", f"tag_category {hcl_string(name)} {{"]
-        lines.append(f"cardinality = {hcl_string(category.cardinality)}")
+        attrs = [("cardinality", hcl_string(category.cardinality))]
         if category.description:
-            lines.append(f"description = {hcl_string(category.description)}")
-        lines.append(f"tags = {_tag_list(sorted(category.tags))}")
-        lines.append("}")
+            attrs.append(("description", hcl_string(category.description)))
+        attrs.append(("tags", _tag_list(sorted(category.tags))))
+        lines += ["", f"tag_category {hcl_string(name)} {{", *_aligned(attrs, _INDENT), "}"]
     return lines
 
 
@@ -235,11 +246,13 @@ def _datacenter_text(
         by_container.setdefault(container, [])
         reason = reasons.get(vm.moref)
         if reason is not None:
-            skipped.setdefault(container, []).append(f"# skipped {hcl_string(vm.name)}: {reason}")
+            skipped.setdefault(container, []).append(
+                f"{_VM_INDENT}# skipped {hcl_string(vm.name)}: {reason}"
+            )
             continue
         label = _unique(_safe_name(vm.name), labels)
         pinned = pin_host and vm.cluster is not None
-        by_container[container].append(_vm_lines(vm, label, inventory, pinned))
+        by_container[container].append(_vm_lines(vm, label, inventory, pinned, _VM_INDENT))
     lines = [
         f"# Generated by `vcplan generate` from the live VMs of datacenter {hcl_string(dc)}.",
         f"datacenter {hcl_string(dc)} {{",
@@ -247,15 +260,15 @@ def _datacenter_text(
     for n, container in enumerate(sorted(by_container, key=_Container.sort_key)):
         if n:
             lines.append("")
-        lines.append(container.header())
+        lines.append(_INDENT + container.header())
         lines += skipped.get(container, [])
         for i, block in enumerate(by_container[container]):
             if i or skipped.get(container):
                 lines.append("")
             lines += block
-        lines.append("}")
+        lines.append(_INDENT + "}")
     lines.append("}")
-    return format_source("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def _settings_text(workspace: str, url: str | None, categories: list[str] | None = None) -> str:
@@ -263,13 +276,13 @@ def _settings_text(workspace: str, url: str | None, categories: list[str] | None
         "# Generated by `vcplan generate`. `vcplan plan` on this directory adopts these VMs:",
         "# it only marks them as this workspace's. Review the files, then plan and apply.",
         "vcplan {",
-        f"workspace = {hcl_string(workspace)}",
+        f"{_INDENT}workspace = {hcl_string(workspace)}",
         "}",
     ]
     if url:
-        lines += ["", "vcenter {", f"url = {hcl_string(url)}", "}"]
+        lines += ["", "vcenter {", f"{_INDENT}url = {hcl_string(url)}", "}"]
     lines += categories or []
-    return format_source("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def generate_config(inventory: Inventory, workspace: str, url: str | None = None) -> dict[str, str]:

@@ -23,6 +23,7 @@ from planner.model import (
     Disk,
     HostInfo,
     Inventory,
+    LiveTagCategory,
     LiveVM,
     Nic,
     Power,
@@ -218,13 +219,23 @@ def test_url_scoped_to_one_host_pins_cluster_vms_to_it(tmp_path):
     assert desired.host == "C0_H0"
 
 
-def test_every_generated_file_is_fmt_clean():
+@pytest.mark.parametrize("scope", [Scope(), Scope("DC0", "C0", "C0_H0")])
+def test_every_generated_file_is_fmt_clean(scope):
     vms = [
         live("web", annotation="x", attributes={"owner": "t", "cost-center": "4"}),
         live("db", cluster=None, host="H9", folder="prod/web", disks=(Disk(1), Disk(20))),
         live("tpl", template=True),
+        live("theirs", workspace="other"),
+        live('web 1 "${x}"', resource_pool="gold", annotation="a\n${b}", nics=(Nic("VM Network"),)),
+        live("odd", cpus=3, cores_per_socket=2, memory_mb=30, disks=(Disk(0),), nics=(Nic(""),)),
+        live("solo", datacenter="DC1", tags={"env": ("prod",)}),
     ]
-    for text in generate_config(inventory(*vms), "gen", url="vpx://vc").values():
+    categories = {
+        "env": LiveTagCategory("env", "single", frozenset({"dev", "prod"}), 'where "it" runs'),
+        "team": LiveTagCategory("team", "multiple", frozenset({"ops", "web"})),
+    }
+    inv = replace(inventory(*vms, scope=scope), tag_categories=categories)
+    for text in generate_config(inv, "gen", url="vpx://vc").values():
         assert format_source(text) == text
 
 
