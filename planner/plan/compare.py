@@ -134,9 +134,10 @@ def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
 
 def compare(desired: DesiredVM, live: LiveVM, workspace: str) -> VMDiff:
     after = desired_attributes(desired, workspace)
-    pairs = changed(after, live, desired.ignore_changes)
+    before = live_attributes(live)
+    pairs = changed(after, live, desired.ignore_changes, before)
     return VMDiff(
-        before=live_attributes(live),
+        before=before,
         after=after,
         diffs=attribute_changes(pairs),
         restart=needs_power_cycle(pairs, live),

@@ -56,6 +56,8 @@ def _scope_errors(config: DesiredConfig, scope: Scope) -> list[Diagnostic]:
 
 
 def _deps(vm: DesiredVM) -> tuple[str, ...]:
+    if not vm.depends_on:  # most VMs: no generator to build and run
+        return ()
     return tuple(f"{vm.datacenter}/{name}" for name in vm.depends_on)
 
 
