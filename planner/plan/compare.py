@@ -106,6 +106,7 @@ def attribute_changes(pairs: dict[str, tuple[Any, Any]]) -> tuple[AttributeChang
 
 
 def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
+    """Asked only when `disk` differs: disks declared as the VM has them shrink nothing."""
     if desired.disks is None or "disk" in desired.ignore_changes:
         return []
     errors = []
@@ -142,5 +143,5 @@ def compare(desired: DesiredVM, live: LiveVM, workspace: str) -> VMDiff:
         diffs=attribute_changes(pairs),
         restart=needs_power_cycle(pairs, live),
         moves=moves(pairs),
-        errors=tuple(_disk_errors(desired, live)),
+        errors=tuple(_disk_errors(desired, live)) if "disk" in pairs else (),
     )

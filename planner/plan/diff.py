@@ -64,10 +64,10 @@ def _deps(vm: DesiredVM) -> tuple[str, ...]:
 def _declared_change(
     vm: DesiredVM, matches: list[LiveVM], workspace: str, errors: list[Diagnostic]
 ) -> VMChange | None:
-    name_pos = vm.attr_pos.get("name", vm.pos)
     if not matches:
         after = desired_attributes(vm, workspace)
         return VMChange(vm.address, Action.CREATE, None, after, depends_on=_deps(vm))
+    name_pos = vm.attr_pos.get("name", vm.pos)
     if len(matches) > 1:
         folders = ", ".join(repr(m.folder or "/") for m in matches)
         errors.append(
