@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from planner.gc_pause import collector_paused
 from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
 from planner.model.plan import Action, Plan, TagCategoryChange, VMChange
 from planner.plan.restarts import default_max_unavailable, rolling_waves
@@ -241,9 +242,13 @@ def plan_text(plan: Plan, max_unavailable: int | None = None) -> Text:
 
 
 def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = None) -> str:
+    """The plan as text. Its pieces are many, short-lived and acyclic: with the collector
+    running, the collections they trigger rescan the whole plan, a fleet's plan not yet
+    scanned since it was made as well (bench/plan.py)."""
     if not color:
-        pieces = plan_pieces(plan, max_unavailable)
-        return "".join([text for text, _style in pieces]).rstrip("\n")
+        with collector_paused():
+            pieces = plan_pieces(plan, max_unavailable)
+            return "".join([text for text, _style in pieces]).rstrip("\n")
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=10_000)
     console.print(plan_text(plan, max_unavailable), soft_wrap=True)
