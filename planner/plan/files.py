@@ -114,9 +114,9 @@ def plan_to_json(plan: Plan) -> str:
     is megabytes (bench/plan.py). `jq .` shows it indented.
 
     The document lives only for the encoding, so it shares the plan's before/after dicts
-    instead of copying 20-odd entries a VM; the collector is paused while it exists, or each
-    full collection would rescan it and the whole plan; built here of plain values, it has no
-    cycle to check for. Together a third of the writer's time on 10,000 VMs."""
+    instead of copying 20-odd entries a VM, the collector is paused while it exists (each
+    collection it would trigger could rescan the whole plan too), and, built here of plain
+    values, it has no cycle to check for."""
     with collector_paused():
         return _ENCODER.encode(plan_to_dict(plan, copy=False)) + "\n"
 

@@ -109,7 +109,7 @@ def rolling_waves(plan: Plan, max_unavailable: int | None) -> list[list[str]]:
     # passed over wait for a later wave; the others are read once, when first reached, so a
     # fleet restarted one at a time is not rescanned whole for every wave.
     waiting: list[str] = []
-    unread = iter(cycled)
+    unreached = iter(cycled)
     while True:
         wave: list[str] = []
         passed: list[str] = []
@@ -118,8 +118,11 @@ def rolling_waves(plan: Plan, max_unavailable: int | None) -> list[list[str]]:
                 passed += waiting[i:]
                 break
             (wave if needs[address] <= done else passed).append(address)
-        while len(wave) < size and (address := next(unread, "")):
-            (wave if needs[address] <= done else passed).append(address)
+        while len(wave) < size:
+            following = next(unreached, None)
+            if following is None:
+                break
+            (wave if needs[following] <= done else passed).append(following)
         if not wave:
             if passed:  # a depends_on cycle: build_steps reports it
                 waves.append(passed)

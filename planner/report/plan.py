@@ -242,9 +242,9 @@ def plan_text(plan: Plan, max_unavailable: int | None = None) -> Text:
 
 
 def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = None) -> str:
-    """The plan as text. Its pieces are many, short-lived and acyclic: with the collector
-    running, the collections they trigger rescan the whole plan, a fleet's plan not yet
-    scanned since it was made as well (bench/plan.py)."""
+    """The plan as text. The plain text's pieces, several a change, are short-lived and
+    acyclic, so the collector is paused while they exist: each collection they would trigger
+    could rescan the whole plan too (bench/plan.py)."""
     if not color:
         with collector_paused():
             pieces = plan_pieces(plan, max_unavailable)
