@@ -229,18 +229,33 @@ def customize_after(spec: Customization | None) -> dict[str, Any] | None:
     }
 
 
-def shown_live(attribute: Attribute, vm: LiveVM) -> Any:
-    """The live value as a plan's `before` shows it (one datastore, not the VM's list)."""
-    value = attribute.live(vm)
-    if attribute.compare is Compare.ANY_OF:
-        return value[0] if value else None
-    return value
+def _shown(attribute: Attribute) -> Callable[[LiveVM], Any]:
+    """How a plan's `before` reads the attribute: its live value, but one datastore, not the
+    VM's list."""
+    read = attribute.live
+    if attribute.compare is not Compare.ANY_OF:
+        return read
+
+    def first(vm: LiveVM) -> Any:
+        values = read(vm)
+        return values[0] if values else None
+
+    return first
+
+
+# resolved once from the table: a plan reads every VM of the fleet
+_SHOWN = tuple((a.name, _shown(a)) for a in ATTRIBUTES)
+_COMPARED = tuple(a for a in ATTRIBUTES if a.compare is not Compare.CREATE_ONLY)
+_POWER_CYCLE_RULES = {a.name: a.power_cycle for a in ATTRIBUTES if a.power_cycle is not None}
+_MOVING = frozenset(a.name for a in ATTRIBUTES if a.moves)
 
 
 def live_attributes(vm: LiveVM) -> dict[str, Any]:
     """A plan's `before`: the VM as vCenter has it, in the shape of `desired_attributes`."""
-    shown = {a.name: shown_live(a, vm) for a in ATTRIBUTES}
-    return {"datacenter": vm.datacenter, "name": vm.name, **shown}
+    shown: dict[str, Any] = {"datacenter": vm.datacenter, "name": vm.name}
+    for name, read in _SHOWN:
+        shown[name] = read(vm)
+    return shown
 
 
 def unread(attribute: Attribute, vm: LiveVM) -> bool:
@@ -263,23 +278,30 @@ def comparable(attribute: Attribute, want: Any, vm: LiveVM) -> Any:
 
 
 def changed(
-    after: Mapping[str, Any], vm: LiveVM, ignore: Collection[str] = ()
+    after: Mapping[str, Any],
+    vm: LiveVM,
+    ignore: Collection[str] = (),
+    before: Mapping[str, Any] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """The attributes that differ, as name -> (live, desired), in the table's order.
 
     `after` is a plan's `after` (desired_attributes); an attribute left out there (None) is not
     managed, unless the table says it always is. Create-only attributes never differ, nor do
-    attributes this run did not read (`unread`).
+    attributes this run did not read (`unread`). `before` is `live_attributes(vm)` when the
+    caller has it already.
+
+    A shown value equal to the desired one means no change whatever the compare kind (the
+    first datastore is one of the VM's, a live map equal to the declared one has its keys), so
+    `comparable` is asked only about the few that differ.
     """
+    shown = live_attributes(vm) if before is None else before
     found: dict[str, tuple[Any, Any]] = {}
-    for attribute in ATTRIBUTES:
+    for attribute in _COMPARED:
         name = attribute.name
         want = after.get(name)
-        if attribute.compare is Compare.CREATE_ONLY or name in ignore:
+        if (want is None and not attribute.always_managed) or name in ignore:
             continue
-        if want is None and not attribute.always_managed:
-            continue
-        if unread(attribute, vm):
+        if shown[name] == want or unread(attribute, vm):
             continue
         have = comparable(attribute, want, vm)
         if have != want:
@@ -291,10 +313,11 @@ def needs_power_cycle(diffs: Mapping[str, tuple[Any, Any]], vm: LiveVM) -> bool:
     """Whether applying `diffs` needs the VM powered off first (only a running VM can)."""
     if vm.power is Power.OFF:
         return False
-    return any(
-        BY_NAME[name].power_cycle is not None and BY_NAME[name].power_cycle(before, after, vm)  # type: ignore[misc]
-        for name, (before, after) in diffs.items()
-    )
+    for name, (before, after) in diffs.items():
+        rule = _POWER_CYCLE_RULES.get(name)
+        if rule is not None and rule(before, after, vm):
+            return True
+    return False
 
 
 def power_cycle_reasons(names: Collection[str]) -> list[str]:
@@ -307,7 +330,7 @@ def power_cycle_reasons(names: Collection[str]) -> list[str]:
 
 
 def moves(names: Collection[str]) -> bool:
-    return any(BY_NAME[n].moves for n in names if n in BY_NAME)
+    return not _MOVING.isdisjoint(names)
 
 
 def steps_for(names: Collection[str]) -> set[StepKind]:

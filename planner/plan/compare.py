@@ -106,6 +106,7 @@ def attribute_changes(pairs: dict[str, tuple[Any, Any]]) -> tuple[AttributeChang
 
 
 def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
+    """Asked only when `disk` differs: disks declared as the VM has them shrink nothing."""
     if desired.disks is None or "disk" in desired.ignore_changes:
         return []
     errors = []
@@ -134,12 +135,13 @@ def _disk_errors(desired: DesiredVM, live: LiveVM) -> list[Diagnostic]:
 
 def compare(desired: DesiredVM, live: LiveVM, workspace: str) -> VMDiff:
     after = desired_attributes(desired, workspace)
-    pairs = changed(after, live, desired.ignore_changes)
+    before = live_attributes(live)
+    pairs = changed(after, live, desired.ignore_changes, before)
     return VMDiff(
-        before=live_attributes(live),
+        before=before,
         after=after,
         diffs=attribute_changes(pairs),
         restart=needs_power_cycle(pairs, live),
         moves=moves(pairs),
-        errors=tuple(_disk_errors(desired, live)),
+        errors=tuple(_disk_errors(desired, live)) if "disk" in pairs else (),
     )

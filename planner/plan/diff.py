@@ -56,16 +56,18 @@ def _scope_errors(config: DesiredConfig, scope: Scope) -> list[Diagnostic]:
 
 
 def _deps(vm: DesiredVM) -> tuple[str, ...]:
+    if not vm.depends_on:  # most VMs: no generator to build and run
+        return ()
     return tuple(f"{vm.datacenter}/{name}" for name in vm.depends_on)
 
 
 def _declared_change(
     vm: DesiredVM, matches: list[LiveVM], workspace: str, errors: list[Diagnostic]
 ) -> VMChange | None:
-    name_pos = vm.attr_pos.get("name", vm.pos)
     if not matches:
         after = desired_attributes(vm, workspace)
         return VMChange(vm.address, Action.CREATE, None, after, depends_on=_deps(vm))
+    name_pos = vm.attr_pos.get("name", vm.pos)
     if len(matches) > 1:
         folders = ", ".join(repr(m.folder or "/") for m in matches)
         errors.append(

@@ -84,8 +84,8 @@ class _Checker:
 
     def names(self, vm: DesiredVM) -> None:
         dc = vm.datacenter
+        known = self.inv.networks.get(dc, frozenset())
         for i, nic in enumerate(vm.nics or ()):
-            known = self.inv.networks.get(dc, frozenset())
             if nic.network not in known:
                 pos = vm.attr_pos.get(f"network_interface[{i}].network", vm.pos)
                 self.report(
@@ -112,8 +112,8 @@ class _Checker:
                     _hint(pool, [k for k in known if k], "resource pools"),
                 )
 
-    def template(self, vm: DesiredVM, exists: bool) -> None:
-        if vm.template is None or exists:
+    def template(self, vm: DesiredVM, existing: set[str]) -> None:
+        if vm.template is None or vm.address in existing:
             return  # a template only matters on create
         known = self.templates.get(vm.datacenter, set())
         if vm.template not in known:
@@ -137,5 +137,5 @@ def check_references(
         dc_pos = containers.get((vm.datacenter, None, None), pos)
         if checker.container(vm, pos, dc_pos):
             checker.names(vm)
-            checker.template(vm, vm.address in existing)
+            checker.template(vm, existing)
     return checker.errors

@@ -100,20 +100,36 @@ def rolling_waves(plan: Plan, max_unavailable: int | None) -> list[list[str]]:
     if not cycled:
         return []
     by_addr = {c.address: c for c in plan.changes}
-    needs = {a: _cycled_dependencies(a, by_addr, set(cycled)) for a in cycled}
+    cycled_set = set(cycled)
+    needs = {a: _cycled_dependencies(a, by_addr, cycled_set) for a in cycled}
     size = max_unavailable or len(cycled)
     waves: list[list[str]] = []
     done: set[str] = set()
-    remaining = cycled
-    while remaining:
-        wave = [a for a in remaining if needs[a] <= done][:size]
-        if not wave:  # a depends_on cycle: build_steps reports it
-            waves.append(remaining)
-            break
+    # Each wave takes, in plan order, the first `size` VMs whose dependencies are done. The VMs
+    # passed over wait for a later wave; the others are read once, when first reached, so a
+    # fleet restarted one at a time is not rescanned whole for every wave.
+    waiting: list[str] = []
+    unreached = iter(cycled)
+    while True:
+        wave: list[str] = []
+        passed: list[str] = []
+        for i, address in enumerate(waiting):
+            if len(wave) == size:
+                passed += waiting[i:]
+                break
+            (wave if needs[address] <= done else passed).append(address)
+        while len(wave) < size:
+            following = next(unreached, None)
+            if following is None:
+                break
+            (wave if needs[following] <= done else passed).append(following)
+        if not wave:
+            if passed:  # a depends_on cycle: build_steps reports it
+                waves.append(passed)
+            return waves
         waves.append(wave)
         done.update(wave)
-        remaining = [a for a in remaining if a not in done]
-    return waves
+        waiting = passed
 
 
 def _cycled_dependencies(address: str, by_addr: dict[str, VMChange], cycled: set[str]) -> set[str]:

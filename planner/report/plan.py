@@ -8,11 +8,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
+from planner.gc_pause import collector_paused
 from planner.model.attributes import ATTRIBUTES, power_cycle_reasons
 from planner.model.plan import Action, Plan, TagCategoryChange, VMChange
 from planner.plan.restarts import default_max_unavailable, rolling_waves
@@ -43,6 +45,8 @@ VERB = {
 # choice), then its dependencies; the workspace marker goes without saying.
 SHOWN_ON_CREATE = (*(a.name for a in ATTRIBUTES if a.name != "workspace"), "depends_on")
 SHOWN_ON_DELETE = ("cluster", "host", "folder", "cpus", "memory_mb", "power")
+# json.dumps of a str is this, less json.dumps's dispatch on the value's type
+_quoted = encode_basestring_ascii
 
 
 def format_value(attribute: str, value: Any) -> str:
@@ -65,9 +69,9 @@ def format_value(attribute: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value)
+        return _quoted(value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "[" + ", ".join(json.dumps(v) for v in value) + "]"  # as HCL writes it
+        return "[" + ", ".join(_quoted(v) for v in value) + "]"  # as HCL writes it
     return str(value)
 
 
@@ -189,17 +193,21 @@ def attribute_lines(change: VMChange) -> list[tuple[str, str]]:
 Piece = tuple[str, str]  # (text, rich style; "" for none)
 
 
+# each action's (symbol, headline style, verb piece, attribute style): one lookup a change
+_HEADLINE = {a: (SYMBOL[a], f"bold {STYLE[a]}", f" {VERB[a]}", STYLE[a]) for a in Action}
+
+
 def _change_pieces(change: VMChange) -> list[Piece]:
-    style = STYLE[change.action]
-    pieces = [
-        (f"  {SYMBOL[change.action]} {change.address}", f"bold {style}"),
-        (f" {VERB[change.action]}", ""),
-    ]
-    pieces += [(f"  [{flag}]", "bold magenta") for flag in _flags(change)]
+    symbol, headline, verb, style = _HEADLINE[change.action]
+    pieces = [(f"  {symbol} {change.address}", headline), (verb, "")]
+    for flag in _flags(change):
+        pieces.append((f"  [{flag}]", "bold magenta"))
     lines = attribute_lines(change)
-    width = max((len(name) for name, _ in lines), default=0)
+    width = 1
+    for name, _ in lines:
+        width = max(width, len(name) + 1)
     for name, value in lines:
-        pieces += [("\n      ", ""), (f"{name + ':':<{width + 1}} ", style), (value, "")]
+        pieces += [("\n      ", ""), (f"{name + ':':<{width}} ", style), (value, "")]
     if change.action is Action.UPDATE and change.restart:
         reasons = power_cycle_reasons([d.attribute for d in change.diffs])
         if change.restart_requested:
@@ -234,9 +242,13 @@ def plan_text(plan: Plan, max_unavailable: int | None = None) -> Text:
 
 
 def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = None) -> str:
+    """The plan as text. The plain text's pieces, several a change, are short-lived and
+    acyclic, so the collector is paused while they exist: each collection they would trigger
+    could rescan the whole plan too (bench/plan.py)."""
     if not color:
-        pieces = plan_pieces(plan, max_unavailable)
-        return "".join(text for text, _style in pieces).rstrip("\n")
+        with collector_paused():
+            pieces = plan_pieces(plan, max_unavailable)
+            return "".join([text for text, _style in pieces]).rstrip("\n")
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=10_000)
     console.print(plan_text(plan, max_unavailable), soft_wrap=True)

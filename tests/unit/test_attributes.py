@@ -18,9 +18,11 @@ from planner.model.attributes import (
     Compare,
     StepKind,
     changed,
+    comparable,
     ignorable_names,
     live_attributes,
     needs_power_cycle,
+    unread,
 )
 from planner.model.plan import Action, VMChange
 from planner.plan.compare import attribute_changes
@@ -236,6 +238,44 @@ def test_the_change_applied_leaves_nothing_to_change(vm, name):
     after = {**live_attributes(vm), name: DIFFERENT[name]}
     applied = _apply(vm, name, DIFFERENT[name])
     assert changed(after, applied) == {}
+
+
+def _row_by_row(after: dict[str, Any], vm: Any, ignore: frozenset[str]) -> dict[str, Any]:
+    """`changed` as the rows define it, one `comparable` value per managed attribute."""
+    found = {}
+    for a in COMPARED:
+        want = after.get(a.name)
+        if (want is None and not a.always_managed) or a.name in ignore or unread(a, vm):
+            continue
+        if comparable(a, want, vm) != want:
+            found[a.name] = (comparable(a, want, vm), want)
+    return found
+
+
+odd_live_vms = st.builds(
+    lambda vm, datastores, tags, pending: replace(
+        vm, datastores=datastores, tags=tags, markers_pending=pending
+    ),
+    live_vms,
+    st.lists(st.sampled_from(["DS0", "DS1", "DS9"]), max_size=2).map(tuple),
+    st.none() | st.just({}) | st.just({"env": ("dev",), "team": ("ops", "web")}),
+    st.booleans(),
+)
+
+
+@given(odd_live_vms, st.data())
+def test_changed_finds_exactly_the_rows_whose_comparable_value_differs(vm, data):
+    """Its shortcut (a shown value equal to the desired one is no change) agrees with asking
+    every managed row, for every compare kind, unread tags and an empty datastore list."""
+    shown = live_attributes(vm)
+    after = {
+        a.name: data.draw(st.sampled_from([None, shown[a.name], DIFFERENT.get(a.name)]))
+        for a in ATTRIBUTES
+    }
+    ignore = frozenset(data.draw(st.lists(st.sampled_from([a.name for a in COMPARED]))))
+    expected = _row_by_row(after, vm, ignore)
+    assert changed(after, vm, ignore) == expected
+    assert changed(after, vm, ignore, before=shown) == expected
 
 
 def _apply(vm: Any, name: str, value: Any) -> Any:

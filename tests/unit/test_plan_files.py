@@ -60,6 +60,13 @@ def test_the_json_plan_has_the_contracts_top_level_fields():
     assert doc["changes"][1]["diffs"] == [{"attribute": "cpus", "before": 1, "after": 2}]
 
 
+def test_the_json_text_is_the_plan_document_and_the_document_is_the_callers_to_change():
+    assert files.plan_to_json(PLAN) == json.dumps(plan_to_dict(PLAN)) + "\n"
+    doc = plan_to_dict(PLAN)
+    doc["changes"][1]["after"]["cpus"] = 99
+    assert PLAN.changes[1].after == {"cpus": 2, "power": "on"}
+
+
 def test_a_plan_of_another_format_version_is_refused():
     doc = plan_to_dict(PLAN) | {"format_version": 99}
     with pytest.raises(ValueError, match="format_version 99"):

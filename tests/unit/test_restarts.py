@@ -124,6 +124,22 @@ def test_a_vm_is_in_a_later_wave_than_the_vms_it_depends_on():
     assert waves == [["DC0/web-2", "DC0/web-3"], ["DC0/web-1"]]
 
 
+def test_a_vm_passed_over_for_its_dependency_leads_the_next_wave_in_plan_order():
+    cfg = config(web(1, depends_on=("web-2",)), web(2), web(3), web(4), web(5))
+    inv = inventory(*(live_web(n) for n in (1, 2, 3, 4, 5)))
+    waves = rolling_waves(planned(cfg, inv, ["DC0/*"]), 2)
+    assert waves == [["DC0/web-2", "DC0/web-3"], ["DC0/web-1", "DC0/web-4"], ["DC0/web-5"]]
+
+
+def test_vms_in_a_depends_on_cycle_share_the_last_wave():
+    cfg = config(web(1, depends_on=("web-2",)), web(2, depends_on=("web-1",)), web(3))
+    inv = inventory(*(live_web(n) for n in (1, 2, 3)))
+    assert rolling_waves(planned(cfg, inv, ["DC0/*"]), 1) == [
+        ["DC0/web-3"],
+        ["DC0/web-1", "DC0/web-2"],
+    ]
+
+
 def test_text_shows_the_restart_the_waves_and_the_count():
     text = render_text(planned(*three_webs(), ["DC0/*"]))
     assert "↻ DC0/web-1 will be restarted" in text
