@@ -1,9 +1,11 @@
-"""One pause of Python's cyclic garbage collector, shared by every reader of large inputs.
+"""One pause of Python's cyclic garbage collector, shared by every stage that builds a fleet.
 
 Reading a fleet (the configuration's lark trees, vCenter's XML pages, the tags merged into
-them) allocates millions of short-lived, acyclic objects beside a growing heap the caller
-keeps: the collector re-scanning that heap cost as much as the parsing itself (bench/plan.py,
-bench/inventory.py, docs/performance.md). Reference counting still frees the objects.
+them), diffing it and writing the plan allocate millions of acyclic objects beside a growing
+heap the caller keeps: the collector re-scanning that heap cost as much as the parsing itself
+(bench/plan.py, bench/inventory.py, docs/performance.md). Reference counting still frees the
+objects. A command whose objects live until it exits freezes them (gc.freeze) before the
+pause ends; else the first allocation after it sets off a pass over all of them.
 
 The pause is counted, not saved and restored: plan reads vCenter in one thread while it
 evaluates the configuration in another, and with save-and-restore the first to finish would
