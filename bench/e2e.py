@@ -19,9 +19,7 @@ plan and validate run three ways (docs/performance.md#parse-cache), each run in 
   warm       the cache the cold run filled: the usual case, a configuration run again
 The cache directory is one of the benchmark's own (XDG_CACHE_HOME), never ~/.cache.
 plan (warm) and inventory also run with VCPLAN_NO_PIPELINE=1 ("serial": each VM page asked
-for after the last one is parsed), interleaved, for the A/B of docs/performance.md#pipelined-pages,
-and plan with VCPLAN_READ_AHEAD=thread (vCenter read in a thread, not a forked child:
-docs/performance.md#overlap).
+for after the last one is parsed), interleaved, for the A/B of docs/performance.md#pipelined-pages.
 
 vcplan has no per-stage timer of its own, so the split is by process: help ~ start-up,
 validate - help ~ reading the configuration, inventory - help ~ reading vCenter + JSON.
@@ -63,7 +61,6 @@ VCPLAN = ROOT / ".venv" / "bin" / "vcplan"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 CACHE_RUNS = ("plan off", "plan cold", "validate off", "validate cold")
 PIPELINE_RUNS = ("plan serial", "inventory serial")
-THREAD_RUNS = ("plan thread",)
 VM_CPUS = re.compile(r'(vm "[^"]*" \{\n\s*cpus\s*=\s*)(\d+)(\n\s*cores_per_socket\s*=\s*1\n)')
 
 
@@ -73,27 +70,17 @@ class Run:
     cpu_seconds: float  # the child's user + system time: steadier than wall on a shared box
     peak_rss_mb: float  # the child's own peak (VmHWM at its exit)
     returncode: int
-    reader_rss_mb: float = 0.0  # plan's forked vCenter reader's peak, 0 when there was none
 
 
 # The child's own peak RSS, written at its exit. Not wait4's ru_maxrss: Linux carries the
 # parent's peak into a vforked child's maxrss across exec, so every child would report at
 # least this benchmark's own peak (the raw fetch holds a whole page: 85 MB at 10,000 VMs).
-# `vcplan plan` forks a process of its own to read vCenter (docs/performance.md#overlap): that
-# one writes its peak beside, on its way out through os._exit.
 PEAK_RSS = """
 import atexit, os, runpy, sys
-def _peak(path):
-    with open("/proc/self/status") as status, open(path, "w") as out:
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["E2E_PEAK_RSS"], "w") as out:
         out.write(next(l.split()[1] for l in status if l.startswith("VmHWM:")))
-atexit.register(_peak, os.environ["E2E_PEAK_RSS"])
-def _in_child():
-    real_exit = os._exit
-    def _exit(code):
-        _peak(os.environ["E2E_PEAK_RSS"] + ".child")
-        real_exit(code)
-    os._exit = _exit
-os.register_at_fork(after_in_child=_in_child)
+atexit.register(_peak)
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
@@ -102,9 +89,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def run(cmd: list[str], env: dict[str, str], out: Path) -> Run:
     """Run one process to exit, stdout to a file (a 10,000-VM plan must not fill a pipe)."""
     peak_file = out.with_suffix(".peak")
-    child_peak = Path(f"{peak_file}.child")
     peak_file.unlink(missing_ok=True)
-    child_peak.unlink(missing_ok=True)
     if cmd[0] == str(VCPLAN):  # the console script, run by the same interpreter
         cmd = [str(PYTHON), "-c", PEAK_RSS, *cmd]
     with open(out, "wb") as stdout:
@@ -123,8 +108,7 @@ def run(cmd: list[str], env: dict[str, str], out: Path) -> Run:
         proc.stderr.close()
     cpu = usage.ru_utime + usage.ru_stime
     peak_kb = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
-    child_kb = int(child_peak.read_text()) if child_peak.exists() else 0
-    return Run(elapsed, cpu, peak_kb / 1024, proc.returncode, child_kb / 1024)
+    return Run(elapsed, cpu, peak_kb / 1024, proc.returncode)
 
 
 class WireClient:
@@ -268,15 +252,13 @@ def measure_size(
         env.pop("VCPLAN_NO_CACHE", None)
         no_cache = {**env, "VCPLAN_NO_CACHE": "1"}
         serial = {**env, "VCPLAN_NO_PIPELINE": "1"}
-        threaded = {**env, "VCPLAN_READ_AHEAD": "thread"}
         commands = {
             "plan": [str(VCPLAN), "plan", str(config)],
             "inventory": [str(VCPLAN), "inventory", "--format", "json"],
             "validate": [str(VCPLAN), "validate", str(config)],
             "help": [str(VCPLAN), "--help"],
         }
-        names = [*commands, *CACHE_RUNS, *PIPELINE_RUNS, *THREAD_RUNS]
-        runs: dict[str, list[Run]] = {name: [] for name in names}
+        runs: dict[str, list[Run]] = {name: [] for name in [*commands, *CACHE_RUNS, *PIPELINE_RUNS]}
         nbytes = 0
         for _ in range(repeat):  # interleaved, so drift in machine load hits all alike
             t_wire, nbytes = client.fetch()
@@ -290,9 +272,6 @@ def measure_size(
                 if f"{name} serial" in PIPELINE_RUNS:
                     out = tmp / f"{name}.out"
                     runs[f"{name} serial"].append(run(cmd, serial, out))
-                if f"{name} thread" in THREAD_RUNS:
-                    out = tmp / f"{name}.out"
-                    runs[f"{name} thread"].append(run(cmd, threaded, out))
         client.close()
         if profile:
             stages(config, env)
@@ -339,11 +318,6 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{k} {r[k].cpu_seconds:.2f}" for k in ("plan", "inventory", "validate", "help")
         )
         print(f"{r['vms']:>6}: {cpu}")
-    print("plan's peak RSS (MB): the process, and the child it forks to read vCenter (shared")
-    print("pages counted in both); the plan's CPU includes the child's when it ended first:")
-    for r in results:
-        plan = r["plan"]
-        print(f"{r['vms']:>6}: {plan.peak_rss_mb:.0f} + {plan.reader_rss_mb:.0f}")
     print()
     print("parse cache: seconds (CPU seconds) with the cache off / cold (filling it) / warm")
     for r in results:
@@ -365,15 +339,6 @@ def report(results: list[dict[str, Any]]) -> None:
                 f"{b.seconds:.2f} ({b.cpu_seconds:.2f}); "
                 f"{a.seconds / r['wire']:.1f}x -> {b.seconds / r['wire']:.1f}x"
             )
-    print()
-    print("plan's early read: in a thread (VCPLAN_READ_AHEAD=thread) -> in a forked child; x wire")
-    for r in results:
-        a, b = r["plan thread"], r["plan"]
-        print(
-            f"{r['vms']:>6} plan     : {a.seconds:.2f} ({a.cpu_seconds:.2f}) -> "
-            f"{b.seconds:.2f} ({b.cpu_seconds:.2f}); "
-            f"{a.seconds / r['wire']:.1f}x -> {b.seconds / r['wire']:.1f}x"
-        )
     print()
     goals = {10000: ("plan", 2.0), 5000: ("inventory", 1.5)}
     for r in results:
