@@ -1,14 +1,17 @@
-"""`plan` reads vCenter while its configuration is still being evaluated
+"""`plan` reads vCenter while its configuration is still being read
 (docs/performance.md#overlap).
 
-The read starts in a thread as soon as the configuration's vcenter block is known and nothing
-has failed yet; the VMs are evaluated meanwhile, in the gaps the read leaves waiting on the
-socket. When the endpoint cannot be resolved without asking (a password prompt) or is wrong,
-nothing starts early: the configuration is read first and the connection made after it, with its
-prompt and its errors, as always. A configuration error still wins, at once: the read is
-abandoned, not waited for; its thread logs out of its own session when the read ends (with a slow
-vCenter that can be up to --timeout later) and the result is dropped. Ctrl-C while waiting for
-the read abandons it the same way.
+The read starts in a thread before the configuration is parsed when the flags and the
+environment alone name the endpoint (VCPLAN_URL, VCPLAN_PASSWORD...), else as soon as the
+configuration's vcenter block is known and nothing has failed yet; if that block changes the
+endpoint, the early read is dropped for one of the right endpoint. The configuration is read
+meanwhile, in the gaps the read leaves waiting on the socket. When the endpoint cannot be
+resolved without asking (a password prompt) or is wrong, nothing starts early: the
+configuration is read first and the connection made after it, with its prompt and its errors,
+as always. A configuration error still wins, at once: the read is abandoned, not waited for;
+its thread logs out of its own session when the read ends (with a slow vCenter that can be up
+to --timeout later) and the result is dropped. Ctrl-C while waiting for the read abandons it
+the same way.
 """
 
 from __future__ import annotations
@@ -30,40 +33,27 @@ if TYPE_CHECKING:
     from providers.vsphere.provider import VSphereProvider
 
 
-class _ReadAhead:
-    def __init__(
-        self, url: str | None, ca_file: Path | None, insecure: bool, timeout: float | None
-    ):
-        self.flags = (url, str(ca_file) if ca_file else None, insecure)
-        self.timeout = timeout
-        self.thread: threading.Thread | None = None
+class _Read:
+    """One read of one endpoint's inventory, in a thread of its own."""
+
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
         self.provider: VSphereProvider | None = None
         self.inventory: Inventory | None = None
         self.error: BaseException | None = None
         self.abandoned = False
         self.lock = threading.Lock()
-
-    def start(self, vcenter: VCenterSettings) -> None:
-        """The loader's on_vcenter: log in and read in a thread, if no prompt is needed."""
-        url, ca_file, insecure = self.flags
-        try:
-            endpoint = resolve_endpoint(
-                url, ca_file, insecure, vcenter, os.environ, None, self.timeout
-            )
-        except DiagnosticError:
-            return  # a prompt or a fix is needed: done in order, after the configuration
-        warn_if_insecure(endpoint)
-        self.thread = threading.Thread(target=self._read, args=(endpoint,), daemon=True)
+        self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
-    def _read(self, endpoint: Endpoint) -> None:
+    def _read(self) -> None:
         from providers.vsphere.provider import VSphereProvider  # the only door to pyVmomi
 
         provider: VSphereProvider | None = None
         inventory: Inventory | None = None
         error: BaseException | None = None
         try:
-            provider = VSphereProvider(endpoint)
+            provider = VSphereProvider(self.endpoint)
             inventory = provider.read_inventory()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
             error = exc
@@ -75,7 +65,6 @@ class _ReadAhead:
 
     def result(self) -> tuple[VSphereProvider, Inventory]:
         """The open provider and its inventory, or the read's error (the session closed)."""
-        assert self.thread is not None
         try:
             self.thread.join()
         except BaseException:  # Ctrl-C while waiting: the read is abandoned
@@ -93,6 +82,50 @@ class _ReadAhead:
             self.abandoned = True
             provider, self.provider = self.provider, None
         _close_quietly(provider)
+
+
+class _ReadAhead:
+    """The read that goes with a configuration: begun before it is parsed when the flags and
+    the environment alone name the endpoint, and kept if the configuration's vcenter block
+    changes nothing (the flags and the environment win over it); else begun, or begun again,
+    once that block is known."""
+
+    def __init__(
+        self, url: str | None, ca_file: Path | None, insecure: bool, timeout: float | None
+    ):
+        self.flags = (url, str(ca_file) if ca_file else None, insecure)
+        self.timeout = timeout
+        self.read: _Read | None = None
+
+    def _endpoint(self, vcenter: VCenterSettings | None) -> Endpoint | None:
+        """The endpoint, if it needs no prompt and nothing is wrong with it; else None."""
+        url, ca_file, insecure = self.flags
+        try:
+            return resolve_endpoint(url, ca_file, insecure, vcenter, os.environ, None, self.timeout)
+        except DiagnosticError:
+            return None  # a prompt or a fix is needed: done in order, after the configuration
+
+    def begin(self) -> None:
+        """Before the configuration is read: an endpoint the flags and environment name."""
+        endpoint = self._endpoint(None)
+        if endpoint is not None:
+            warn_if_insecure(endpoint)
+            self.read = _Read(endpoint)
+
+    def start(self, vcenter: VCenterSettings) -> None:
+        """The loader's on_vcenter: the endpoint with the configuration's settings."""
+        endpoint = self._endpoint(vcenter)
+        if self.read is not None and self.read.endpoint == endpoint:
+            return  # the read begun early is the right one
+        self.abandon()
+        if endpoint is not None:
+            warn_if_insecure(endpoint)
+            self.read = _Read(endpoint)
+
+    def abandon(self) -> None:
+        read, self.read = self.read, None
+        if read is not None:
+            read.abandon()
 
 
 def _close_quietly(provider: VSphereProvider | None) -> None:
@@ -120,17 +153,18 @@ def config_and_inventory(
 
     ahead = _ReadAhead(url, ca_file, insecure, timeout)
     with collector_paused():
+        ahead.begin()
         try:
             config = load_config(directory, var, var_file, on_vcenter=ahead.start)
         except BaseException:
             ahead.abandon()  # the configuration's error is shown now, not after the read
             raise
-        if ahead.thread is None:
+        if ahead.read is None:
             with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
                 inventory = provider.read_inventory(tags=config.uses_tags)
                 display_url = provider.display_url
         else:
-            provider, inventory = ahead.result()
+            provider, inventory = ahead.read.result()
             try:
                 if config.uses_tags:  # known only now: the tags are read after the pages
                     inventory = provider.add_tags(inventory)
