@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from planner.config.check import MAX_CPUS, MAX_DISK_GB, MAX_MEMORY_MB
 from planner.model import MARKER_PREFIX, Inventory, LiveVM
+from planner.model.names import annotation_problem, folder_problem, vm_name_problem
 
 SETTINGS_FILE = "vcplan.hcl"
 
@@ -104,9 +105,8 @@ def _skip_reason(vm: LiveVM, workspace: str, sharing_its_name: int) -> str | Non
         )
     if vm.workspace not in (None, workspace):
         return f"belongs to workspace {hcl_string(vm.workspace)}; it stays that workspace's"
-    if not vm.name.strip() or len(vm.name) > 80:
-        return "its name is empty or longer than vCenter's 80 characters"
-    return None
+    problem = vm_name_problem(vm.name)  # e.g. vCenter shows a '/' in a name as '%2f'
+    return f"its name cannot be declared: {problem}" if problem else None
 
 
 def _whole(value: int, low: int, high: int) -> bool:
@@ -151,14 +151,14 @@ def _vm_lines(
     else:
         notes.append(f"memory_mb = {vm.memory_mb} is not a multiple of 4 MB: not managed")
     attrs.append(("power", hcl_string(vm.power.value)))
-    if vm.folder and all(part.strip() for part in vm.folder.split("/")):
+    if vm.folder and folder_problem(vm.folder) is None:
         attrs.append(("folder", hcl_string(vm.folder)))
     owner = vm.cluster if vm.cluster is not None else vm.host
     if vm.resource_pool and vm.resource_pool in inventory.resource_pools.get(
         (vm.datacenter, owner), frozenset()
     ):
         attrs.append(("resource_pool", hcl_string(vm.resource_pool)))
-    if vm.annotation:
+    if vm.annotation and annotation_problem(vm.annotation) is None:
         attrs.append(("annotation", hcl_string(vm.annotation)))
     custom = {k: v for k, v in vm.attributes.items() if not k.startswith(MARKER_PREFIX)}
     inner = indent + _INDENT

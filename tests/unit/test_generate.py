@@ -314,6 +314,20 @@ def test_vms_sharing_a_name_in_a_datacenter_are_left_out_with_a_comment():
     assert 'vm "twin"' not in text
 
 
+def test_a_vm_whose_name_vcenter_shows_escaped_is_left_out_with_a_comment(tmp_path):
+    """vCenter shows a '/' in a VM's name as '%2f': a configuration could not name it."""
+    inv = inventory(live("a%2fb"), live("web"))
+    text = dc_text(inv)
+    assert '# skipped "a%2fb": its name cannot be declared: a VM name cannot contain' in text
+    assert [vm.name for vm in round_trip(inv, tmp_path).vms] == ["web"]
+
+
+def test_a_folder_or_annotation_the_language_refuses_is_not_managed(tmp_path):
+    inv = inventory(live("web", folder="ops%2fold", annotation="x" * 2001))
+    (vm,) = round_trip(inv, tmp_path).vms
+    assert vm.folder is None and vm.annotation is None
+
+
 def test_vms_of_this_workspace_are_kept():
     assert 'vm "mine" {' in dc_text(inventory(live("mine", workspace="gen")))
 
