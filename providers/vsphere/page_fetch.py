@@ -94,6 +94,9 @@ def _page(
     while chunk := (resp.read1 if scan.in_head else resp.read)(READ_CHUNK):
         scan.feed(chunk)
         yield chunk
+    # read1 at the end of a body (a page with no objects is read by read1 alone) does not mark
+    # the response done, and the connection would refuse its next request (ResponseNotReady)
+    resp.close()
     yield scan.close()
 
 

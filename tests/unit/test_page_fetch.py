@@ -79,6 +79,7 @@ class Stub(SimpleNamespace):
 @pytest.fixture
 def stub() -> Iterator[Stub]:
     Handler.status, Handler.hang_on, Handler.pages, Handler.hold_first = 200, None, PAGES, False
+    Handler.protocol_version = "HTTP/1.0"
     Handler.hold_seconds = 5.0
     Handler.asked = []
     Handler.release.clear()
@@ -92,6 +93,30 @@ def stub() -> Iterator[Stub]:
 
 def next_body(token: str) -> bytes:
     return token.encode()
+
+
+class PoolOfOne(Stub):
+    """pyVmomi's pool: a returned connection is handed out again for the next request."""
+
+    conn: http.client.HTTPConnection | None = None
+
+    def GetConnection(self) -> http.client.HTTPConnection:  # noqa: N802
+        self.conn = self.conn or super().GetConnection()
+        return self.conn
+
+    def ReturnConnection(self, conn: Any) -> None:  # noqa: N802
+        pass
+
+
+def test_a_page_without_objects_leaves_its_connection_fit_for_the_next_request(
+    stub: Stub,
+) -> None:
+    Handler.protocol_version = "HTTP/1.1"  # keep-alive: the connection is used again
+    Handler.pages = {b"none": response(0), b"one": response(1)}
+    pool = PoolOfOne(**vars(stub))
+    assert b"".join(i for i in serial_pages(pool, b"none", next_body) if isinstance(i, bytes))
+    assert b"".join(i for i in serial_pages(pool, b"one", next_body) if isinstance(i, bytes))
+    assert Handler.asked == [b"none", b"one"]
 
 
 @pytest.mark.parametrize("pages", [pipelined_pages, serial_pages])
