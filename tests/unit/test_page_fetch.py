@@ -5,6 +5,7 @@ answers with something other than a page, and a read stopped early."""
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from planner.model.diagnostics import DiagnosticError
-from providers.vsphere.page_fetch import pipelined_pages, serial_pages
+from providers.vsphere.page_fetch import pipelined_pages, roomy, serial_pages
 from tests.unit.test_page_reader import response
 
 PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
@@ -178,3 +179,31 @@ def test_no_more_than_one_page_is_asked_for_ahead_of_the_one_being_read(stub: St
     assert Handler.asked == [b"first", b"p2"]
     list(pages)
     assert Handler.asked == [b"first", b"p2", b"p3", b"p4"]
+
+
+class Sock:
+    """A connected socket's options as the kernel reports them: its segment size and receive
+    buffer (which Linux reports doubled)."""
+
+    def __init__(self, segment: int, buffer: int):
+        self.options = {socket.TCP_MAXSEG: segment, socket.SO_RCVBUF: buffer}
+        self.set: list[int] = []
+
+    def getsockopt(self, level: int, name: int) -> int:
+        return self.options[name]
+
+    def setsockopt(self, level: int, name: int, value: int) -> None:
+        self.set.append(value)
+
+
+def test_a_loopback_connection_gets_a_receive_buffer_of_eight_segments() -> None:
+    sock = Sock(segment=65483, buffer=131072)  # loopback (MTU 65536), the kernel's first buffer
+    roomy(SimpleNamespace(sock=sock))
+    assert sock.set == [4 * 65483]  # doubled by the kernel: eight segments
+
+
+def test_a_network_connection_keeps_its_buffer_and_the_kernels_autotuning() -> None:
+    for segment in (1448, 8948):  # Ethernet, jumbo frames
+        sock = Sock(segment=segment, buffer=131072)
+        roomy(SimpleNamespace(sock=sock))
+        assert sock.set == []
