@@ -1,8 +1,9 @@
 """The executor: runs a step graph against a Provider, concurrently, under one limit.
 
 One scheduler (this module's main loop) keeps at most `parallelism` steps in flight. Worker
-threads only submit (a vCenter call returns a task at once); one waiter thread blocks in the
-provider's `wait_any`, the single place that waits for vCenter. Both report into one queue.
+threads only submit (a vCenter call returns a task at once) and hand what still runs to one
+waiter thread, which blocks in the provider's `wait_any`, the single place that waits for
+vCenter. Both report into one queue.
 A failed step skips the rest of its VM's chain and every step of the VMs depending on it;
 a stop request (Ctrl-C) starts nothing new and waits for what is in flight. A second limit,
 `max_unavailable`, counts power-cycled VMs from the step that takes one down to the step that
@@ -71,7 +72,6 @@ class _InFlight:
     step: Step
     started: float
     retried: bool = False
-    handle: Handle | None = None
 
 
 @dataclass
@@ -261,7 +261,9 @@ class Executor:
         self._submit_work(wave[0], generation, live[0])
 
     def _submit_work(self, step: Step, generation: int, live: LiveVM | None) -> None:
-        """In a worker thread: one provider call, reported to the main loop."""
+        """In a worker thread: one provider call. Work still running goes straight to the
+        waiter from here: through the main loop, which has nothing to decide until it is done,
+        it would wait for one more thread hand-over before the waiter could look at it."""
         try:
             handle = self._call(step, live)
         except SessionExpired:
@@ -271,7 +273,13 @@ class Executor:
         except Exception as exc:  # a bug or an unexpected fault: this step fails, others go on
             self._events.put(("refused", step.id, f"{type(exc).__name__}: {exc}"))
         else:
-            self._events.put(("submitted", step.id, handle))
+            if handle.outcome is not None:  # finished during its submission
+                self._events.put(("submitted", step.id, handle))
+                return
+            with self._watch_cond:
+                self._watch[handle] = step.id
+                self._watch_cond.notify_all()
+            self.provider.interrupt()
 
     def _call(self, step: Step, live: LiveVM | None) -> Handle:
         """`live`: the step's VM as the wave's read found it (None for folders and creates)."""
@@ -301,15 +309,7 @@ class Executor:
         kind = item[0]
         if kind == "submitted":
             _, step_id, handle = item
-            entry = self._inflight[step_id]
-            entry.handle = handle
-            if handle.outcome is not None:
-                self._complete(step_id, handle, handle.outcome, sorter)
-            else:
-                with self._watch_cond:
-                    self._watch[handle] = step_id
-                    self._watch_cond.notify_all()
-                self.provider.interrupt()
+            self._complete(step_id, handle, handle.outcome, sorter)
         elif kind == "done":
             _, step_id, handle, outcome = item
             if step_id in self._inflight:

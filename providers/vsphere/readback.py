@@ -58,8 +58,8 @@ class ReadBack:
         """Several VMs as they are now, in one round trip. A VM the bulk read does not return
         whole (gone, not yet readable, or the read faulted) is read on its own by `read_vm`,
         which tells a deleted VM from an expired session: the fast path never decides "gone"."""
-        if len(morefs) < 2:
-            return {moref: self.read_vm(moref) for moref in morefs}
+        if not morefs:
+            return {}
         try:
             records = dict(self._records(morefs))
         except (DiagnosticError, OperationRefused):

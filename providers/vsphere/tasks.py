@@ -1,13 +1,14 @@
 """Waiting for vCenter: one PropertyCollector filter, one WaitForUpdatesEx, every task in flight.
 
 A private PropertyCollector holds one filter over a ListView; each operation's current task
-(or, during a guest shutdown, its VM's runtime.powerState) is added to the view, so a single
-WaitForUpdatesEx reports the first change among all of them. No per-task polling loop.
+and the VM whose state it waits for (runtime.powerState after a reset or during a guest
+shutdown) are added to the view, so a single WaitForUpdatesEx reports the first change among
+all of them. No per-task polling loop. New work is read once first, with one
+RetrievePropertiesEx over all of it: only what is still running enters the view.
 An operation may have follow-ups (power on, then suspend) and a deadline (guest shutdown, then
 hard power off; a restart that must be back in time); all are driven from here. A guest reboot
 is watched through the VM's guest.toolsRunningStatus in the same filter: Tools going away, then
-running again. CancelWaitForUpdates wakes the wait when the
-executor submits new work.
+running again. CancelWaitForUpdates wakes the wait when the executor submits new work.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ class Watch:
     result: str | None = None
     reboot: str | None = None  # "going" (Tools still running), then "back" (Tools went away)
     timeout_error: str | None = None  # past the deadline: fail with this instead of on_timeout
+    seen: bool = False  # the waiter has read its objects once
 
-    def current(self) -> str | None:
-        obj = self.task if self.task is not None else self.vm
-        return obj._moId if obj is not None else None
+    def objects(self) -> list[Any]:
+        """What it waits on now: the task, and the VM whose state it wants after the task."""
+        return [o for o in (self.task, self.vm) if o is not None]
 
 
 class TaskWaiter:
@@ -121,25 +123,49 @@ class TaskWaiter:
 
     def _sync_view(self, watches: list[Watch]) -> bool:
         """Put every watched object in the view, drop finished ones. True when objects came in."""
-        wanted: dict[str, Any] = {}
-        for w in watches:
-            obj = w.task if w.task is not None else w.vm
-            if obj is not None:
-                wanted[obj._moId] = obj
+        wanted = {o._moId: o for w in watches for o in w.objects()}
         add = [o for m, o in wanted.items() if m not in self._in_view]
         remove = [o for m, o in self._in_view.items() if m not in wanted]
         if add or remove:
             self._view.ModifyListView(add=add, remove=remove)
+            self._in_view.update({o._moId: o for o in add})
             for obj in remove:
                 self._in_view.pop(obj._moId, None)
-                self._values.pop(obj._moId, None)
-            self._in_view.update({o._moId: o for o in add})
+        for moid in [m for m in self._values if m not in wanted]:
+            del self._values[moid]  # finished, or read once and finished at the first look
         return bool(add)
+
+    def _look(self, watches: list[Watch]) -> None:
+        """One RetrievePropertiesEx over the objects of newly handed-in operations (and of a
+        follow-up task), before they enter the view: what finished during its call (vcsim's
+        tasks always do; a quick task on vCenter may) is then done without a ModifyListView and
+        a read of the view. An object vCenter no longer knows faults the whole read; the view
+        then sorts them out as before."""
+        new = {
+            o._moId: o
+            for w in watches
+            for o in w.objects()
+            if not w.seen or (o._moId not in self._in_view and o._moId not in self._values)
+        }
+        for w in watches:
+            w.seen = True
+        if not new:
+            return
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=o) for o in new.values()],
+            propSet=self._spec.propSet,
+        )
+        with contextlib.suppress(vmodl.fault.ManagedObjectNotFound):
+            self._retrieve(spec)
 
     def _read_now(self) -> None:
         """One RetrievePropertiesEx over the view: catches tasks that finished at once."""
+        self._retrieve(self._spec)
+
+    def _retrieve(self, spec: Any) -> None:
         result = self._collector.RetrievePropertiesEx(
-            [self._spec], vmodl.query.PropertyCollector.RetrieveOptions()
+            [spec], vmodl.query.PropertyCollector.RetrieveOptions()
         )
         while result is not None:
             for obj in result.objects:
@@ -246,22 +272,20 @@ class TaskWaiter:
         waited = False
         while True:
             pending = [h for h in handles if h.token is not None]
-            if self._sync_view([h.token for h in pending]):
-                self._read_now()
-                continue
+            self._look([h.token for h in pending])
             for handle in pending:
                 outcome = self._advance(handle.token)
                 if outcome is not None:
                     done.append((handle, outcome))
                     handle.token = None
-            if any(
-                h.token is not None and h.token.current() not in (None, *self._in_view)
-                for h in handles
-            ):
-                continue  # a follow-up started a task: take it into the view
+            if done:
+                return done  # what finished leaves the view on a later call
+            if self._sync_view([h.token for h in pending]):
+                self._read_now()
+                continue  # what came into the view may be done already
             now = time.monotonic()
-            if done or waited or now >= deadline:
-                return done  # finished objects leave the view on the next call
+            if waited or now >= deadline:
+                return done
             shutdowns = [
                 h.token.deadline for h in handles if h.token is not None and h.token.deadline
             ]

@@ -1,9 +1,11 @@
 """A fake Provider (planner.apply.provider.Provider): tasks that take a set time, recorded.
 
 For the executor's unit tests: no vCenter, no pyVmomi. Each operation "runs" for `duration`
-seconds from its submission; `fail` names operations that end in a fault. Every read is recorded
-in `reads` (one tuple of morefs per read_vms or read_vm call, at the time in `read_at`);
-`changes_at_read` edits a VM behind the executor's back the moment it is read, `gone` deletes it.
+seconds from its submission; `fail` names operations that end in a fault, `at_once` those that
+have finished when their submission returns, and `hold` makes a submission wait for an event.
+`ops_of` maps each task id to its (op, target). Every read is recorded in `reads` (one tuple of
+morefs per read_vms or read_vm call, at the time in `read_at`); `changes_at_read` edits a VM
+behind the executor's back the moment it is read, `gone` deletes it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class FakeProvider:
     fail: set[tuple[str, str]] = field(default_factory=set)  # (op, target) that fault
     refuse: set[tuple[str, str]] = field(default_factory=set)  # (op, target) refused at submit
     expire_on: set[tuple[str, str]] = field(default_factory=set)  # raise SessionExpired once
+    at_once: set[tuple[str, str]] = field(default_factory=set)  # (op, target) done when submitted
+    hold: dict[tuple[str, str], threading.Event] = field(default_factory=dict)  # submission waits
     live: dict[str, LiveVM] = field(default_factory=dict)  # moref -> VM, for read_vm
     calls: list[Call] = field(default_factory=list)
     relogins: int = 0
@@ -67,6 +71,7 @@ class FakeProvider:
 
     def __post_init__(self) -> None:
         self.handed: dict[str, LiveVM | None] = {}  # moref -> the VM its last operation got
+        self.ops_of: dict[str, tuple[str, str]] = {}  # task id -> (op, target)
         self._cond = threading.Condition()
         self._interrupted = False
         self._next = 0
@@ -74,6 +79,8 @@ class FakeProvider:
 
     # -- operations --
     def _op(self, op: str, target: str, *args: Any, result: str | None = None) -> Handle:
+        if (op, target) in self.hold:
+            self.hold[(op, target)].wait(10.0)
         with self._cond:
             if (op, target) in self.expire_on:
                 self.expire_on.discard((op, target))
@@ -84,11 +91,14 @@ class FakeProvider:
             end = now + self.durations.get(op, self.duration)
             self.calls.append(Call(op, target, now, end, args))
             self._next += 1
+            self.ops_of[f"task-{self._next}"] = (op, target)
             ok = (op, target) not in self.fail
             outcome = Outcome(ok, None if ok else f"{op} fault on {target}", result)
             running = sum(1 for c in self.calls if c.start <= now < c.end)
             self.max_concurrent = max(self.max_concurrent, running)
             self._cond.notify_all()
+            if (op, target) in self.at_once:
+                return Handle(task=f"task-{self._next}", outcome=outcome)
             return Handle(task=f"task-{self._next}", token=(end, outcome))
 
     def create_folder(self, datacenter: str, path: str) -> Handle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from hypothesis import given, settings
@@ -47,6 +48,51 @@ def test_never_more_steps_in_flight_than_parallelism():
     provider = FakeProvider(duration=0.05)
     run(power_plan(12), provider, parallelism=3)
     assert provider.max_concurrent == 3
+
+
+def test_work_finished_when_submitted_completes_without_the_waiter():
+    waited_for: set[tuple[str, str]] = set()
+
+    class Watched(FakeProvider):
+        def wait_any(self, handles, timeout):
+            waited_for.update(self.ops_of[h.task] for h in handles)
+            return super().wait_any(handles, timeout)
+
+    provider = Watched(at_once={("reconfigure", "vm-a")})
+    _, result = run(plan(update("a", {"cpus": (1, 2)}), update("b", {"cpus": (1, 2)})), provider)
+    assert set(statuses(result).values()) == {StepStatus.APPLIED}
+    assert ("reconfigure", "vm-a") not in waited_for
+    assert ("reconfigure", "vm-b") in waited_for  # still running when submitted: waited for
+
+
+def test_work_still_running_reaches_the_waiter_while_the_main_loop_is_busy():
+    """The submitting thread hands it over itself: here the main loop is held in the event
+    callback of another step until the waiter has been given the running one."""
+    b_submitted, b_watched = threading.Event(), threading.Event()
+
+    class Watched(FakeProvider):
+        def wait_any(self, handles, timeout):
+            if ("reconfigure", "vm-b") in {self.ops_of[h.task] for h in handles}:
+                b_watched.set()
+            return super().wait_any(handles, timeout)
+
+    held: list[bool] = []
+
+    def on_event(event: StepEvent) -> None:
+        if event.step.id == "DC0/a reconfigure" and event.status is StepStatus.APPLIED:
+            b_submitted.set()  # b's submission returns now, while this loop is held here
+            held.append(b_watched.wait(10.0))
+
+    provider = Watched(
+        at_once={("reconfigure", "vm-a")}, hold={("reconfigure", "vm-b"): b_submitted}
+    )
+    _, result = run(
+        plan(update("a", {"cpus": (1, 2)}), update("b", {"cpus": (1, 2)})),
+        provider,
+        on_event=on_event,
+    )
+    assert held == [True]
+    assert set(statuses(result).values()) == {StepStatus.APPLIED}
 
 
 def test_dependency_is_powered_on_before_its_dependent_is_created():

@@ -116,6 +116,18 @@ def test_one_read_of_several_vms_is_each_vm_as_read_alone(make_vcsim):
     provider.close()
 
 
+def test_a_wave_of_one_vm_is_that_vm_as_read_alone_and_none_once_deleted(make_vcsim, connect_si):
+    sim = make_vcsim(*FLEET)
+    provider = provider_for(sim)
+    vm = live_vms(provider)[VM]
+    assert provider.read_vms([vm.moref]) == {vm.moref: provider.read_vm(vm.moref)}
+    doomed = find_vm(connect_si(sim), VM)
+    WaitForTask(doomed.PowerOffVM_Task())
+    WaitForTask(doomed.Destroy_Task())
+    assert provider.read_vms([vm.moref]) == {vm.moref: None}
+    provider.close()
+
+
 def test_one_read_of_several_vms_maps_a_deleted_vm_to_none(make_vcsim, connect_si):
     sim = make_vcsim(*FLEET)
     provider = provider_for(sim)

@@ -227,6 +227,19 @@ def test_a_guest_that_ignores_the_reboot_keeps_tools_down_until_reset(make_vcsim
     assert kinds[-2:] == ["VmGuestRebootEvent", "VmResettingEvent"]  # no power off/on events
 
 
+def test_reset_task_ms_answers_with_a_queued_task_that_runs_later(make_vcsim, connect_si):
+    si = connect_si(make_vcsim(*MODEL, "-reset-task-ms", "300"))
+    vm = _vm(si, VM0)
+    task = vm.ResetVM_Task()
+    kinds = [type(e).__name__.split(".")[-1] for e in _events(si, _about(si, vm))]
+    assert task.info.state == "queued" and "VmResettingEvent" not in kinds
+    WaitForTask(task)
+    assert task.info.completeTime >= task.info.queueTime
+    assert vm.runtime.powerState == "poweredOn"
+    kinds = [type(e).__name__.split(".")[-1] for e in _events(si, _about(si, vm))]
+    assert kinds[-1] == "VmResettingEvent"
+
+
 def test_customize_vm_reports_hostname_and_ip_after_the_next_power_on(make_vcsim, connect_si):
     sim = make_vcsim(*MODEL, "-autostart=false")
     si = connect_si(sim)

@@ -134,6 +134,22 @@ def test_apply_restart_resets_each_vm_one_at_a_time(make_vcsim, run_cli, connect
     assert all(gap >= timedelta(milliseconds=300) for gap in gaps)
 
 
+def test_reset_tasks_that_outlive_their_call_still_roll_one_vm_at_a_time(
+    make_vcsim, run_cli, connect_si, tmp_path
+):
+    sim, directory = _adopted(make_vcsim, run_cli, tmp_path, "-reset-task-ms", "300")
+    args = ["apply", str(directory), "--restart", "DC0/*", "--auto-approve", "--json"]
+    result = run_cli(*args, env=sim.env())
+    assert result.code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    ids = [r["task"] for r in records if r["type"] == "step_end" and r["step"] == "restart"]
+    si = connect_si(sim)
+    tasks = sorted((vim.Task(i, si._stub).info for i in ids), key=lambda t: t.queueTime)
+    assert len(tasks) == 4 and all(t.state == "success" for t in tasks)
+    # vCenter's own times: each reset was asked for only once the last one had completed
+    assert all(b.queueTime >= a.completeTime for a, b in zip(tasks, tasks[1:], strict=False))
+
+
 def test_a_dependency_is_back_before_its_dependent_restarts(
     make_vcsim, run_cli, connect_si, tmp_path
 ):

@@ -5,6 +5,8 @@ answers with something other than a page, and a read stopped early."""
 from __future__ import annotations
 
 import http.client
+import socket
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 
 from planner.model.diagnostics import DiagnosticError
-from providers.vsphere.page_fetch import pipelined_pages, serial_pages
+from providers.vsphere.page_fetch import pipelined_pages, roomy, serial_pages
 from tests.unit.test_page_reader import response
 
 PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
@@ -79,6 +81,7 @@ class Stub(SimpleNamespace):
 @pytest.fixture
 def stub() -> Iterator[Stub]:
     Handler.status, Handler.hang_on, Handler.pages, Handler.hold_first = 200, None, PAGES, False
+    Handler.protocol_version = "HTTP/1.0"
     Handler.hold_seconds = 5.0
     Handler.asked = []
     Handler.release.clear()
@@ -92,6 +95,30 @@ def stub() -> Iterator[Stub]:
 
 def next_body(token: str) -> bytes:
     return token.encode()
+
+
+class PoolOfOne(Stub):
+    """pyVmomi's pool: a returned connection is handed out again for the next request."""
+
+    conn: http.client.HTTPConnection | None = None
+
+    def GetConnection(self) -> http.client.HTTPConnection:  # noqa: N802
+        self.conn = self.conn or super().GetConnection()
+        return self.conn
+
+    def ReturnConnection(self, conn: Any) -> None:  # noqa: N802
+        pass
+
+
+def test_a_page_without_objects_leaves_its_connection_fit_for_the_next_request(
+    stub: Stub,
+) -> None:
+    Handler.protocol_version = "HTTP/1.1"  # keep-alive: the connection is used again
+    Handler.pages = {b"none": response(0), b"one": response(1)}
+    pool = PoolOfOne(**vars(stub))
+    assert b"".join(i for i in serial_pages(pool, b"none", next_body) if isinstance(i, bytes))
+    assert b"".join(i for i in serial_pages(pool, b"one", next_body) if isinstance(i, bytes))
+    assert Handler.asked == [b"none", b"one"]
 
 
 @pytest.mark.parametrize("pages", [pipelined_pages, serial_pages])
@@ -153,3 +180,32 @@ def test_no_more_than_one_page_is_asked_for_ahead_of_the_one_being_read(stub: St
     assert Handler.asked == [b"first", b"p2"]
     list(pages)
     assert Handler.asked == [b"first", b"p2", b"p3", b"p4"]
+
+
+class Sock:
+    """A connected socket's options as the kernel reports them: its segment size and receive
+    buffer (which Linux reports doubled)."""
+
+    def __init__(self, segment: int, buffer: int):
+        self.options = {socket.TCP_MAXSEG: segment, socket.SO_RCVBUF: buffer}
+        self.set: list[int] = []
+
+    def getsockopt(self, level: int, name: int) -> int:
+        return self.options[name]
+
+    def setsockopt(self, level: int, name: int, value: int) -> None:
+        self.set.append(value)
+
+
+def test_a_loopback_connection_gets_a_receive_buffer_of_eight_segments() -> None:
+    sock = Sock(segment=65483, buffer=131072)  # loopback (MTU 65536), the kernel's first buffer
+    roomy(SimpleNamespace(sock=sock))
+    doubled = sys.platform == "linux"  # Linux doubles what it is given
+    assert [size * (2 if doubled else 1) for size in sock.set] == [8 * 65483]
+
+
+def test_a_network_connection_keeps_its_buffer_and_the_kernels_autotuning() -> None:
+    for segment in (1448, 8948):  # Ethernet, jumbo frames
+        sock = Sock(segment=segment, buffer=131072)
+        roomy(SimpleNamespace(sock=sock))
+        assert sock.set == []

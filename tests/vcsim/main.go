@@ -124,6 +124,7 @@ type guestState struct {
 type extension struct {
 	users          credentials
 	rebootDelay    time.Duration
+	resetTaskDelay time.Duration
 	ignoreReboot   bool
 	ignoreShutdown bool
 	internal       *simulator.Context // for calls no client made (events nobody caused)
@@ -550,6 +551,7 @@ func (h *hook) ShutdownGuest(ctx *simulator.Context, req *types.ShutdownGuest) s
 
 // ResetVM_Task: vcsim powers the VM off and on (two power events, powerState flips); vCenter
 // keeps it poweredOn, posts VmResettingEvent, and the guest reboots (Tools go and come back).
+// With -reset-task-ms the call answers with a queued task that runs that much later.
 func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap.HasFault {
 	req.This = h.target()
 	body := new(methods.ResetVM_TaskBody)
@@ -576,7 +578,13 @@ func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap
 			}
 			return nil, nil
 		})
-		body.Res = &types.ResetVM_TaskResponse{Returnval: task.Run()}
+		if h.x.resetTaskDelay <= 0 {
+			body.Res = &types.ResetVM_TaskResponse{Returnval: task.Run()}
+			return
+		}
+		// as on vCenter: the call returns a queued task, which runs (and ends) later
+		time.AfterFunc(h.x.resetTaskDelay, func() { simulator.Map.WithLock(vm, func() { task.Run() }) })
+		body.Res = &types.ResetVM_TaskResponse{Returnval: task.Self}
 	})
 	if fault != nil {
 		body.Fault_ = fault
@@ -1733,6 +1741,7 @@ func main() {
 	hung := flag.Bool("guest-ignores-shutdown", false, "ShutdownGuest succeeds but the guest never powers off")
 	rebootMs := flag.Int("reboot-ms", 1000, "milliseconds a guest takes to reboot (RebootGuest, ResetVM_Task) before Tools run again")
 	ignoreReboot := flag.Bool("guest-ignores-reboot", false, "after RebootGuest the guest's Tools never come back")
+	resetTaskMs := flag.Int("reset-task-ms", 0, "ResetVM_Task answers with a queued task that runs this many milliseconds later (0: it has run when the call returns)")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	var users credentials
 	flag.Var(&users, "user", "user:password[,user:password...] any of which may log in (repeatable; default: any non-empty)")
@@ -1782,6 +1791,7 @@ func main() {
 	x := newExtension()
 	x.users = users
 	x.rebootDelay = time.Duration(*rebootMs) * time.Millisecond
+	x.resetTaskDelay = time.Duration(*resetTaskMs) * time.Millisecond
 	x.ignoreReboot = *ignoreReboot
 	x.ignoreShutdown = *hung
 	x.pager = newPager(*pageLimit)
