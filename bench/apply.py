@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.threads_profile import CallTimes, profiled  # noqa: E402
-from planner.apply.executor import Executor, StepEvent, StepStatus  # noqa: E402
+from planner.apply.events import StepEvent, StepStatus  # noqa: E402
+from planner.apply.executor import Executor  # noqa: E402
 from planner.apply.steps import build_steps  # noqa: E402
 from planner.config.endpoint import resolve_endpoint  # noqa: E402
 from planner.model import LiveVM, Power  # noqa: E402

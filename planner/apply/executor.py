@@ -16,7 +16,6 @@ Progress goes out through `on_event`; this module never imports rich, typer or p
 from __future__ import annotations
 
 import contextlib
-import enum
 import graphlib
 import queue
 import threading
@@ -27,8 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.apply.calls import call_auxiliary, call_step, check, desired, reads_vm
+from planner.apply.events import ApplyResult, StepEvent, StepStatus
 from planner.apply.interrupt import stop_on_signals
 from planner.apply.provider import Handle, OperationRefused, Outcome, Provider, SessionExpired
+from planner.apply.ready import ReadyQueue
 from planner.apply.steps import Step, StepGraph
 from planner.model import LiveVM
 from planner.model.attributes import StepKind
@@ -36,35 +37,6 @@ from planner.model.plan import Plan, VMChange
 
 DEFAULT_PARALLELISM = 10
 WAIT_TIMEOUT_S = 5.0  # a safety net only: wait_any returns as soon as anything finishes
-
-
-class StepStatus(enum.Enum):
-    STARTED = "started"
-    APPLIED = "applied"
-    UNCHANGED = "unchanged"  # a step after a create that found nothing left to do
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class StepEvent:
-    step: Step
-    status: StepStatus
-    at: float  # wall-clock time (time.time())
-    elapsed: float = 0.0  # seconds since the step started
-    task: str | None = None  # vCenter's task id
-    message: str = ""  # the fault message, why it was skipped, or a note
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    final: tuple[StepEvent, ...]  # the last event of every step, in graph order
-    interrupted: bool = False
-    relogins: int = 0
-    power_cycled: tuple[str, ...] = ()  # addresses of the VMs taken down and brought back
-
-    def with_status(self, *statuses: StepStatus) -> list[StepEvent]:
-        return [e for e in self.final if e.status in statuses]
 
 
 @dataclass
@@ -119,6 +91,9 @@ class Executor:
         self._window_end = {end: addr for addr, (_start, end) in graph.windows.items()}
         self._down: set[str] = set()  # power-cycled VMs between their window's first and last step
         self._halted: str | None = None  # why no further VM is taken down
+        self._ready = ReadyQueue()  # ready steps waiting for a slot
+        self._fates = 0  # counts failures and halts: waiting steps may then be skipped
+        self._fates_seen = 0
 
     # --- public -------------------------------------------------------------------------
 
@@ -129,7 +104,6 @@ class Executor:
     def run(self) -> ApplyResult:
         sorter = graphlib.TopologicalSorter(self.graph.predecessors)
         sorter.prepare()
-        ready: list[str] = []
         waiter = threading.Thread(target=self._wait_loop, name="vcplan-waiter", daemon=True)
         with (
             stop_on_signals(self._stop),
@@ -138,7 +112,7 @@ class Executor:
             waiter.start()
             try:
                 while True:
-                    ready = self._pump(ready, sorter, pool)
+                    self._pump(sorter, pool)
                     if not self._inflight:
                         break  # what is still waiting can only wait for Ctrl-C or a halt
                     try:
@@ -165,43 +139,62 @@ class Executor:
 
     # --- scheduling -----------------------------------------------------------------------
 
-    def _pump(
-        self, ready: list[str], sorter: graphlib.TopologicalSorter[str], pool: ThreadPoolExecutor
-    ) -> list[str]:
-        """Resolve what needs no vCenter call (skips) at once, submit the rest up to the
-        limit; repeat while resolving made more steps ready. Returns the steps still waiting."""
-        wave: list[Step] = []
-        while True:
-            ready = ready + list(sorter.get_ready())
-            waiting: list[str] = []
+    def _pump(self, sorter: graphlib.TopologicalSorter[str], pool: ThreadPoolExecutor) -> None:
+        """Resolve what needs no vCenter call (skips) at once, repeating while that makes more
+        steps ready; then start what the limits allow, in the order the steps became ready.
+        A waiting step is looked at again only when a VM failed or the rolling halted."""
+        resolved = True
+        while resolved:
             resolved = False
-            for step_id in ready:
-                step = self.graph.steps[step_id]
-                reason = self._skip_reason(step)
-                if reason is not None:
-                    self._finish(step, StepStatus.SKIPPED, message=reason)
-                    sorter.done(step_id)
+            for step_id in sorter.get_ready():
+                if self._skipped(step_id, sorter):
                     resolved = True
-                elif not self._may_start(step) or len(self._inflight) >= self.parallelism:
-                    waiting.append(step_id)
                 else:
-                    if step.id in self._window_start:
-                        self._down.add(step.address)
-                    self._start(step, self._now())
-                    wave.append(step)
-            ready = waiting
-            if not resolved:
-                self._dispatch(wave, pool)
-                return ready
+                    self._ready.add(step_id, step_id in self._window_start)
+            if self._fates != self._fates_seen:
+                self._fates_seen = self._fates
+                for step_id in self._ready.drain(self._has_skip_reason):
+                    self._skipped(step_id, sorter)
+                    resolved = True
+        wave: list[Step] = []
+        while len(self._inflight) < self.parallelism:
+            next_id = self._next_to_start()
+            if next_id is None:
+                break
+            step = self.graph.steps[next_id]
+            if step.id in self._window_start:
+                self._down.add(step.address)
+            self._start(step, self._now())
+            wave.append(step)
+        self._dispatch(wave, pool)
 
-    def _may_start(self, step: Step) -> bool:
+    def _next_to_start(self) -> str | None:
         """After Ctrl-C only the steps bringing a VM that is down back up; a VM goes down only
         while fewer than max_unavailable are."""
-        if step.id in self._window_start:
-            if self._stop.is_set():
-                return False
-            return self.max_unavailable is None or len(self._down) < self.max_unavailable
-        return not self._stop.is_set() or (step.is_vm and step.address in self._down)
+        if self._stop.is_set():
+            back = self._ready.drain(self._brings_back)
+            for later in back[1:]:
+                self._ready.add(later, False)
+            return back[0] if back else None
+        room = self.max_unavailable is None or len(self._down) < self.max_unavailable
+        return self._ready.pop_next(may_take_down=room)
+
+    def _brings_back(self, step_id: str) -> bool:
+        step = self.graph.steps[step_id]
+        return step.id not in self._window_start and step.is_vm and step.address in self._down
+
+    def _has_skip_reason(self, step_id: str) -> bool:
+        return self._skip_reason(self.graph.steps[step_id]) is not None
+
+    def _skipped(self, step_id: str, sorter: graphlib.TopologicalSorter[str]) -> bool:
+        """Finish a step that must not run (done in the sorter); False when it may run."""
+        step = self.graph.steps[step_id]
+        reason = self._skip_reason(step)
+        if reason is None:
+            return False
+        self._finish(step, StepStatus.SKIPPED, message=reason)
+        sorter.done(step_id)
+        return True
 
     def _skip_reason(self, step: Step) -> str | None:
         if self._halted is not None and step.id in self._window_start:
@@ -385,6 +378,7 @@ class Executor:
         sorter.done(step_id)
 
     def _block_vm(self, address: str, reason: str) -> None:
+        self._fates += 1
         self._blocked.setdefault(address, f"after {reason}")
         for dependent in self.graph.dependents_closure(address):
             self._blocked.setdefault(dependent, f"depends on {address}, which failed")
@@ -399,8 +393,9 @@ class Executor:
     ) -> None:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
         down = step.is_vm and step.address in self._down
-        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and down:
-            self._halted = self._halted or (
+        if status in (StepStatus.FAILED, StepStatus.SKIPPED) and down and self._halted is None:
+            self._fates += 1
+            self._halted = (
                 f"not started: {step.address} did not come back, so no further VM is taken down"
             )
         self._state.status[step.id] = status

@@ -60,7 +60,8 @@ class RunOutput:
         print the summary; return the exit code."""
         from rich.console import Console
 
-        from planner.apply.executor import ApplyResult, Executor, StepEvent
+        from planner.apply.events import ApplyResult, StepEvent
+        from planner.apply.executor import Executor
         from planner.cli.progress import LiveProgress, PlainProgress
         from planner.report.apply import ApplyReport
         from planner.report.apply_story import StoryTeller

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from planner.apply.executor import StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
 from planner.report.apply_story import Outcome, StoryTeller
 
 OUTCOME_STYLE = {Outcome.DONE: "green", Outcome.FAILED: "red", Outcome.SKIPPED: "yellow"}

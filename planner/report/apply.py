@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.apply.executor import ApplyResult, StepEvent, StepStatus
+from planner.apply.events import ApplyResult, StepEvent, StepStatus
 from planner.apply.steps import StepGraph, build_steps
 from planner.model.plan import Plan
 from planner.report.apply_story import Outcome, StoryTeller, VMStory, seconds

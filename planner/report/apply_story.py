@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from planner.apply.executor import StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
 from planner.apply.steps import Step, StepGraph, StepKind
 from planner.model.plan import Action, Plan, VMChange
 

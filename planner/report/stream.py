@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from planner.apply.executor import StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
 from planner.model.diagnostics import Diagnostic
 from planner.model.plan import Action, Plan
 from planner.report.apply import ApplyReport

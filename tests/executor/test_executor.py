@@ -7,7 +7,8 @@ import time
 
 from hypothesis import given, settings
 
-from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.model import Power
 from planner.report.apply import ApplyReport

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.apply.executor import StepStatus
+from planner.apply.events import StepStatus
 from planner.apply.guard import refusal
 from planner.model import Power
 from tests.builders import WS, delete, plan, planned, update

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.report.apply import ApplyReport
 from tests.builders import plan, plans, restart, update
@@ -153,3 +154,21 @@ def test_every_plan_completes_under_any_bound_and_never_exceeds_it(p, bound):
     assert {e.status for e in result.final} <= {StepStatus.APPLIED, StepStatus.UNCHANGED}
     cycled = {f"vm-{address.split('/')[1]}" for address in result.power_cycled}
     assert provider.max_down_at_once(cycled) <= bound
+
+
+def test_a_long_rolling_restart_looks_at_each_waiting_step_a_bounded_number_of_times(
+    monkeypatch,
+):
+    """With one VM down at a time, every other VM's restart waits at every event: looking at
+    all of them each time would cost the square of the fleet."""
+    looked: list[str] = []
+    original = Executor._skip_reason
+
+    def counted(self, step):
+        looked.append(step.id)
+        return original(self, step)
+
+    monkeypatch.setattr(Executor, "_skip_reason", counted)
+    provider, result = run(restarts(300), FakeProvider(duration=0.0), max_unavailable=1)
+    assert all(s is StepStatus.APPLIED for s in statuses(result).values())
+    assert len(looked) <= 3 * len(result.final)

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from planner.apply.executor import Executor, StepStatus
+from planner.apply.events import StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.model.plan import TagCategoryChange
 from tests.builders import plan, update

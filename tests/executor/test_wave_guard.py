@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.apply.executor import StepStatus
+from planner.apply.events import StepStatus
 from tests.builders import create, plan, planned, restart, update
 from tests.executor.fake_provider import FakeProvider
 from tests.executor.test_rolling import restarts, run, statuses

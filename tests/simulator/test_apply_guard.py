@@ -12,7 +12,7 @@ from typing import Any
 from pyVim.task import WaitForTask
 from pyVmomi import vim
 
-from planner.apply.executor import StepStatus
+from planner.apply.events import StepStatus
 from tests.support.apply import SMALL, WS, delete, live_vms, plan, provider_for, run, update
 from tests.support.vcenter import find_vm, open_si, set_custom_attribute
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
-from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.model import Power
 from planner.report.apply import ApplyReport

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyVmomi import vim
 
-from planner.apply.executor import StepStatus
+from planner.apply.events import StepStatus
 from planner.model import Disk, Nic, Power
 from planner.report.apply import ApplyReport
 from tests.support.apply import (

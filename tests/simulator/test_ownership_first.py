@@ -13,7 +13,8 @@ from typing import Any
 
 from pyVmomi import vim
 
-from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.model import WORKSPACE_MARKER
 from planner.model.attributes import StepKind

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from planner.apply.executor import ApplyResult, Executor, StepEvent
+from planner.apply.events import ApplyResult, StepEvent
+from planner.apply.executor import Executor
 from planner.apply.steps import build_steps
 from planner.config.endpoint import resolve_endpoint
 from planner.model import DesiredConfig, DesiredVM, Disk, LiveVM, Nic, Pos, Power

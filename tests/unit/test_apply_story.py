@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from planner.apply.executor import Executor, StepEvent, StepStatus
+from planner.apply.events import StepEvent, StepStatus
+from planner.apply.executor import Executor
 from planner.apply.steps import Step, StepKind, build_steps
 from planner.cli.progress import PlainProgress
 from planner.model.plan import Plan
