@@ -6,7 +6,7 @@ from __future__ import annotations
 import graphlib
 from collections.abc import Sequence
 
-from planner.config.evaluate import did_you_mean
+from planner.config.context import did_you_mean
 from planner.config.schema import quoted
 from planner.model import DesiredVM
 from planner.model.diagnostics import Diagnostic

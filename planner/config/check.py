@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from planner.config.across import check_across
+from planner.config.context import AlreadyReported, Context, EvalError
 from planner.config.customize_block import CUSTOMIZE_CHILDREN
-from planner.config.evaluate import AlreadyReported, Context, EvalError
 from planner.config.expand import instances
 from planner.config.schema import (
     MAX_CPUS,

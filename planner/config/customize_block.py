@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from planner.config.evaluate import EvalError
+from planner.config.context import EvalError
 from planner.config.schema import BlockSchema, Checker, nonempty, string_list, whole
 from planner.config.syntax import Attribute, Block
 from planner.model import Customization, Pos, StaticIPv4, WindowsIdentity

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner.config.evaluate import Context, EvalError, evaluate
+from planner.config.context import Context, EvalError
+from planner.config.evaluate import evaluate
 from planner.config.limits import MAX_INSTANCES
 from planner.config.syntax import Block
 from planner.config.values import describe, is_number, show, sorted_set

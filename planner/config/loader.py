@@ -15,14 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from planner.config.check import Collected, check_across, collect_datacenter, quoted
+from planner.config.context import AlreadyReported, Context, EvalError, did_you_mean
 from planner.config.endpoint import parse_url, url_problem
-from planner.config.evaluate import (
-    AlreadyReported,
-    Context,
-    EvalError,
-    did_you_mean,
-    evaluate,
-)
+from planner.config.evaluate import evaluate
 from planner.config.files import config_files, read_config_file
 from planner.config.parse_cache import parse_body_cached
 from planner.config.syntax import Attribute, Block, Body

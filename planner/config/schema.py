@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.config.context import AlreadyReported, Context, EvalError, did_you_mean
 from planner.config.durations import duration_seconds
-from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean, evaluate
+from planner.config.evaluate import evaluate
 from planner.config.syntax import Attribute, Block, Expr, TupleExpr
 from planner.config.values import ConversionError, describe, is_number, show, to_string
 from planner.model import MARKER_PREFIX, Pos, Power

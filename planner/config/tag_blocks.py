@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from planner.config.evaluate import AlreadyReported, Context, EvalError
+from planner.config.context import AlreadyReported, Context, EvalError
 from planner.config.schema import (
     BlockSchema,
     check_attribute,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.config.evaluate import Context, EvalError, did_you_mean, evaluate
+from planner.config.context import Context, EvalError, did_you_mean
+from planner.config.evaluate import evaluate
 from planner.config.files import read_config_file
 from planner.config.syntax import (
     Attribute,

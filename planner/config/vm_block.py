@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.config.context import AlreadyReported, Context, EvalError, did_you_mean
 from planner.config.customize_block import CUSTOMIZE_SCHEMA, Partial, check_with_vm, read_customize
-from planner.config.evaluate import AlreadyReported, Context, EvalError, did_you_mean
 from planner.config.schema import (
     DISK_SCHEMA,
     IGNORABLE,

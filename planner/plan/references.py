@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planner.config.evaluate import did_you_mean
+from planner.config.context import did_you_mean
 from planner.model import DesiredConfig, DesiredVM, Inventory, Pos
 from planner.model.diagnostics import Diagnostic
 

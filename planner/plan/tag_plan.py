@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from planner.config.evaluate import did_you_mean
+from planner.config.context import did_you_mean
 from planner.config.tag_blocks import single_violation, tag_pos
 from planner.model import DesiredConfig, Inventory, LiveTagCategory, TagCategory
 from planner.model.diagnostics import Diagnostic

@@ -15,7 +15,6 @@ Returns planner dataclasses (LiveVM, Inventory): nothing above this module sees 
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,26 +26,19 @@ from pyVmomi import vim, vmodl
 
 from planner.gc_pause import collector_paused
 from planner.model import (
-    MARKER_PREFIX,
-    PREVENT_DESTROY_MARKER,
-    WORKSPACE_MARKER,
     ClusterInfo,
-    Disk,
     HostInfo,
     Inventory,
     LiveVM,
-    Nic,
-    Power,
     Scope,
 )
 from planner.model.diagnostics import error
-from providers.vsphere.markers import read_markers
+from providers.vsphere.live_vm import VMTags, in_scope, live_vm
 from providers.vsphere.session import Session
-from providers.vsphere.wire import DeviceRecord, fetch_vm_records_wire, plain_record
+from providers.vsphere.wire import fetch_vm_records_wire, plain_record
 
 PAGE_SIZE = 1000
 
-VMTags = Mapping[str, tuple[str, ...]]  # category -> sorted tag names
 # VM morefs -> their tags, asked for now and read meanwhile (in bulk, over REST)
 TagsFor = Callable[[list[str]], "Future[Mapping[str, VMTags]]"]
 
@@ -79,12 +71,6 @@ TOPOLOGY_TYPES: dict[type, list[str]] = {
     vim.ResourcePool: ["name", "parent"],
     vim.Network: ["name", "parent"],  # portgroups too (a subtype)
     vim.Datastore: ["name", "parent"],
-}
-
-POWER = {
-    "poweredOn": Power.ON,
-    "poweredOff": Power.OFF,
-    "suspended": Power.SUSPENDED,
 }
 
 
@@ -181,6 +167,13 @@ class Topology:
             yield current, node
             current = node.parent
 
+    def host_name(self, moid: str) -> str:
+        node = self.nodes.get(moid)
+        return node.name if node else ""
+
+    def datastore_names(self, moids: Sequence[str]) -> tuple[str, ...]:
+        return tuple(sorted(self.nodes[d].name for d in moids if d in self.nodes))
+
     def datacenter_of(self, moid: str) -> str | None:
         for _, node in self.ancestors(moid):
             if node.kind == "datacenter":
@@ -274,93 +267,6 @@ def _resolve_scope(topo: Topology, scope: Scope, where: str) -> Scope:
     return scope
 
 
-def _disks_and_nics(
-    devices: Sequence[DeviceRecord], network_names: Mapping[str, str]
-) -> tuple[tuple[Disk, ...], tuple[Nic, ...]]:
-    """Disks in bus order (controller, unit); NICs in device-list order, which is the order
-    they were added ("Network adapter 1, 2"; vcsim gives added NICs lower keys and units than
-    its built-in one, so neither key nor unit order is reliable there)."""
-    disks = tuple(
-        Disk(size_gb=math.ceil(d.capacity_bytes / 2**30))
-        for d in sorted(devices, key=lambda d: (d.controller_key, d.unit_number))
-        if d.kind == "disk"
-    )
-    nics = tuple(Nic(network=_nic_network(d, network_names)) for d in devices if d.kind == "nic")
-    return disks, nics
-
-
-def _nic_network(dev: DeviceRecord, network_names: Mapping[str, str]) -> str:
-    """A distributed portgroup's key is its moid on vCenter, so one name table serves both."""
-    if dev.network is not None and dev.network in network_names:
-        return network_names[dev.network]
-    if dev.portgroup_key:
-        return network_names.get(dev.portgroup_key, dev.portgroup_key)
-    return dev.device_name or dev.opaque_id or ""
-
-
-def _extra_config(props: Mapping[str, Any]) -> dict[str, str]:
-    """extraConfig as a map. A key's last value wins: vcsim 0.24 appends a duplicate OptionValue
-    when a key is updated instead of replacing it (docs/simulator.md); vCenter has one each."""
-    return dict(props.get("config.extraConfig") or [])
-
-
-def _live_vm(
-    moid: str,
-    props: Mapping[str, Any],
-    topo: Topology,
-    field_names: Mapping[int, str],
-    network_names: Mapping[str, str],
-    esx: bool,
-    tags: VMTags | None = None,
-) -> LiveVM | None:
-    host = props.get("runtime.host")
-    if not host or "config.hardware.numCPU" not in props:
-        return None  # an orphaned or inaccessible VM has no placement or config to plan against
-    host_node = topo.nodes.get(host)
-    cluster, _standalone = topo.compute_of(host)
-    disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
-    extra = _extra_config(props)
-    custom, pending = read_markers(props, field_names, extra, esx)
-    return LiveVM(
-        datacenter=topo.datacenter_of(host) or "",
-        name=props.get("name", ""),
-        cluster=cluster,
-        host=host_node.name if host_node else "",
-        resource_pool=topo.pool_path(props.get("resourcePool")),
-        folder=topo.folder_path(props.get("parent")),
-        datastores=tuple(
-            sorted(topo.nodes[d].name for d in props.get("datastore") or [] if d in topo.nodes)
-        ),
-        power=POWER.get(props.get("runtime.powerState", ""), Power.OFF),
-        cpus=int(props.get("config.hardware.numCPU") or 0),
-        cores_per_socket=int(props.get("config.hardware.numCoresPerSocket") or 1),
-        memory_mb=int(props.get("config.hardware.memoryMB") or 0),
-        annotation=props.get("config.annotation") or "",
-        attributes={k: v for k, v in custom.items() if not k.startswith(MARKER_PREFIX)},
-        template=bool(props.get("config.template")),
-        cpu_hot_add=bool(props.get("config.cpuHotAddEnabled")),
-        memory_hot_add=bool(props.get("config.memoryHotAddEnabled")),
-        tools_running=props.get("guest.toolsRunningStatus") == "guestToolsRunning",
-        disks=disks,
-        nics=nics,
-        instance_uuid=props.get("config.instanceUuid") or "",
-        moref=moid,
-        workspace=custom.get(WORKSPACE_MARKER) or None,
-        prevent_destroy=custom.get(PREVENT_DESTROY_MARKER, "").lower() == "true",
-        extra_config={k: v for k, v in extra.items() if not k.startswith(MARKER_PREFIX)},
-        tags=tags,
-        markers_pending=pending,
-    )
-
-
-def _in_scope(vm: LiveVM, scope: Scope) -> bool:
-    if scope.datacenter and vm.datacenter != scope.datacenter:
-        return False
-    if scope.cluster and vm.cluster != scope.cluster:
-        return False
-    return not (scope.host and vm.host != scope.host)
-
-
 def read_inventory(session: Session, scope: Scope, tags_for: TagsFor | None = None) -> Inventory:
     """Everything the planner needs from vCenter, scoped by the URL's path. With `tags_for`,
     every VM's tags too: each page's VMs are asked for as the page is read, and a page is
@@ -387,8 +293,8 @@ def read_inventory(session: Session, scope: Scope, tags_for: TagsFor | None = No
         by_moref = tags.result() if tags is not None else None
         for moid, props in page:
             vm_tags = by_moref.get(moid, {}) if by_moref is not None else None
-            vm = _live_vm(moid, props, topo, field_names, network_names, esx, vm_tags)
-            if vm is not None and _in_scope(vm, scope):
+            vm = live_vm(moid, props, topo, field_names, network_names, esx, vm_tags)
+            if vm is not None and in_scope(vm, scope):
                 vms.append(vm)
 
     with collector_paused():  # the last page is converted after the reader has ended

@@ -23,12 +23,8 @@ from pyVmomi import vim, vmodl
 from planner.apply.provider import OperationRefused, SessionExpired
 from planner.model import LiveVM
 from planner.model.diagnostics import DiagnosticError
-from providers.vsphere.inventory import (
-    VM_PROPERTIES,
-    Topology,
-    _live_vm,
-    retrieve_options,
-)
+from providers.vsphere.inventory import VM_PROPERTIES, Topology, retrieve_options
+from providers.vsphere.live_vm import live_vm
 from providers.vsphere.lookup import call
 from providers.vsphere.session import Session
 from providers.vsphere.wire import fetch_vm_records_wire, plain_record
@@ -49,7 +45,7 @@ class ReadBack:
         if props is not None:
             record = plain_record(props)
             topology, fields, networks = self._names(record)
-            live = _live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+            live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
         if live is None:
             self._check_session()
         return live
@@ -70,7 +66,7 @@ class ReadBack:
             live = None
             if record:
                 topology, fields, networks = self._names(record)
-                live = _live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+                live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
             result[moref] = live if live is not None else self.read_vm(moref)
         return result
 

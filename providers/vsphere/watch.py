@@ -22,11 +22,10 @@ from planner.model import LiveVM, Scope
 from providers.vsphere.inventory import (
     VM_PROPERTIES,
     Topology,
-    _in_scope,
-    _live_vm,
     _resolve_scope,
     view_filter_spec,
 )
+from providers.vsphere.live_vm import in_scope, live_vm
 from providers.vsphere.session import Session
 from providers.vsphere.wire import plain_record
 
@@ -58,8 +57,8 @@ def vm_converter(
     networks = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
 
     def convert(moid: str, record: Mapping[str, Any]) -> LiveVM | None:
-        vm = _live_vm(moid, record, topo, field_names, networks, esx)
-        return vm if vm is not None and _in_scope(vm, scope) else None
+        vm = live_vm(moid, record, topo, field_names, networks, esx)
+        return vm if vm is not None and in_scope(vm, scope) else None
 
     return (
         session.content.rootFolder,

@@ -7,7 +7,8 @@ from dataclasses import fields, replace
 
 import pytest
 
-from planner.config.evaluate import Context, EvalError, evaluate
+from planner.config.context import Context, EvalError
+from planner.config.evaluate import evaluate
 from planner.config.syntax import parse_expression
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from planner.config.evaluate import Context, EvalError, evaluate
+from planner.config.context import Context, EvalError
+from planner.config.evaluate import evaluate
 from planner.config.limits import MAX_STRING
 from planner.config.syntax import parse_expression
 from tests.config.helpers import HEADER, errors

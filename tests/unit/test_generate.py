@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.config import load_config
-from planner.config.evaluate import Context, evaluate
+from planner.config.context import Context
+from planner.config.evaluate import evaluate
 from planner.config.fmt import format_source
 from planner.config.generate import SETTINGS_FILE, generate_config, hcl_string
 from planner.config.syntax import parse_expression
