@@ -152,9 +152,8 @@ def _apply(
     timeout: float | None = None,
 ) -> int:
     from planner.apply.steps import build_steps
-    from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.cli.connect import kept_for_the_run, open_provider
     from planner.config import load_config
-    from planner.gc_pause import collector_paused
     from planner.plan.diff import plan_changes
     from planner.plan.files import load_plan
     from planner.plan.restarts import default_max_unavailable
@@ -172,9 +171,8 @@ def _apply(
     vcenter = None
     config = None
     if saved is None:
-        with collector_paused():  # frozen before the collector would rescan it (read_ahead.py)
+        with kept_for_the_run():
             config = load_config(source, list(var or []), list(var_file or []))
-            keep_for_the_run()
         vcenter = config.vcenter
     plan_url = saved.url if saved is not None else None
     workspace = saved.workspace if saved is not None else config.workspace  # type: ignore[union-attr]
@@ -186,8 +184,8 @@ def _apply(
         ) as provider,
         _locked(provider, workspace, purpose, force_unlock),
     ):
-        inventory = provider.read_inventory(tags=_uses_tags(saved, config))
-        keep_for_the_run()
+        with kept_for_the_run():
+            inventory = provider.read_inventory(tags=_uses_tags(saved, config))
         if saved is not None:
             moved = stale_changes(saved, inventory)
             if moved:

@@ -16,6 +16,7 @@ import typer
 
 from planner.cli.errors import remember_secret
 from planner.config.endpoint import Endpoint, resolve_endpoint
+from planner.gc_pause import collector_paused
 from planner.model import VCenterSettings
 
 if TYPE_CHECKING:
@@ -66,8 +67,14 @@ def warn_if_insecure(endpoint: Endpoint) -> None:
         )
 
 
-def keep_for_the_run() -> None:
-    """Hide what exists now (the parsed configuration, the inventory) from the garbage collector:
-    it lives until the process exits, and rescanning its millions of objects on every full
-    collection made the diff's time jump by a third on 5,000 VMs (bench/plan.py)."""
-    gc.freeze()
+@contextmanager
+def kept_for_the_run() -> Iterator[None]:
+    """What is built inside (the configuration, the inventory, the plan) lives until the process
+    exits: the garbage collector is paused while it is built, and it is then hidden from the
+    collector (gc.freeze) before the collector comes back. Rescanning its millions of objects on
+    every full collection made the diff's time jump by a third on 5,000 VMs (bench/plan.py), and
+    a collector switched back on before the freeze rescans all of it at once
+    (docs/performance.md#the-collector-from-configuration-to-plan)."""
+    with collector_paused():
+        yield
+        gc.freeze()

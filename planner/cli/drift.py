@@ -155,12 +155,11 @@ def drift(
       vcplan drift prod/ --watch --format json --webhook https://hooks.example.com/drift
       vcplan drift prod/ --watch --json | jq -c 'select(.kind == "drifted")'
     """
-    from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.cli.connect import kept_for_the_run, open_provider
     from planner.cli.paths import check_writable, output_path, write_file
     from planner.config import load_config
     from planner.drift.attribution import attribute_report, parse_since, wanted
     from planner.drift.findings import compute_drift
-    from planner.gc_pause import collector_paused
     from planner.model.diagnostics import error
     from planner.report.drift import RENDERERS, render_text, summary_line
 
@@ -171,16 +170,15 @@ def drift(
             raise error("--json goes with --watch", hint="for a one-off report use --format json")
         output_format = DriftFormat.JSON
     _check_watch_flags(watch, webhook, output_format, out, detailed_exitcode)
-    with collector_paused():  # frozen before the collector would rescan it (plan's read_ahead.py)
+    with kept_for_the_run():
         config = load_config(directory, list(var or []), list(var_file or []))
-        keep_for_the_run()
     if watch:
         return _watch(config, url, ca_file, insecure, output_format, window, webhook)
     if out is not None:  # say so before reading all of vCenter
         check_writable(out, "--out")
     with open_provider(url, ca_file, insecure, config.vcenter, timeout) as provider:
-        inventory = provider.read_inventory(tags=config.uses_tags)
-        keep_for_the_run()
+        with kept_for_the_run():
+            inventory = provider.read_inventory(tags=config.uses_tags)
         now = datetime.now(UTC)
         report = compute_drift(config, inventory, url=provider.display_url, created_at=_stamp(now))
         morefs, names = wanted(report)

@@ -85,9 +85,8 @@ def generate(
       vcplan generate --url vpx://vc.example.com/DC1 --workspace dc1 --out dc1/
       vcplan plan dc1/
     """
-    from planner.cli.connect import keep_for_the_run, open_provider
+    from planner.cli.connect import kept_for_the_run, open_provider
     from planner.config.generate import generate_config, left_out
-    from planner.gc_pause import collector_paused
 
     problem = workspace_problem(workspace)
     if problem:
@@ -96,9 +95,8 @@ def generate(
     assert out_dir is not None  # the option has a default
     _check_out_dir(out_dir, force)
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
-        with collector_paused():  # frozen before the collector would rescan it
+        with kept_for_the_run():
             inventory = provider.read_inventory(tags=not provider.is_esx)
-            keep_for_the_run()
         display_url = provider.display_url
     files = generate_config(inventory, workspace, url=display_url)
     _write(out_dir, files)

@@ -38,16 +38,14 @@ def inventory(
       vcplan inventory
       vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A --format json
     """
-    from planner.cli.connect import keep_for_the_run, open_provider
-    from planner.gc_pause import collector_paused
+    from planner.cli.connect import kept_for_the_run, open_provider
     from planner.report.inventory import inventory_json, inventory_table
 
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:
         # tags only where they are shown: the table has no column for them
         wants_tags = output_format is InventoryFormat.JSON and not provider.is_esx
-        with collector_paused():  # frozen before the collector would rescan it
+        with kept_for_the_run():
             inv = provider.read_inventory(tags=wants_tags)
-            keep_for_the_run()
     vms = list(inv.vms)
     if output_format is InventoryFormat.JSON:
         sys.stdout.write(inventory_json(vms))

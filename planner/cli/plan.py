@@ -74,19 +74,17 @@ def make_plan(
 ) -> Plan:
     """The configuration (all its errors first) and one read of vCenter, overlapped when the
     endpoint needs no prompt (docs/performance.md#overlap), then the diff."""
-    from planner.cli.connect import keep_for_the_run
+    from planner.cli.connect import kept_for_the_run
     from planner.cli.read_ahead import config_and_inventory
-    from planner.gc_pause import collector_paused
     from planner.plan.diff import plan_changes
 
     config, inventory, display_url = config_and_inventory(
         directory, var or [], var_file or [], url, ca_file, insecure, timeout
     )
-    with collector_paused():  # the plan too lives for the run: frozen, never rescanned
+    with kept_for_the_run():  # the plan too
         plan = plan_changes(
             config, inventory, display_url, list(targets or []), restarts=list(restarts or [])
         )
-        keep_for_the_run()
     return plan
 
 
