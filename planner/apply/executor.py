@@ -172,10 +172,7 @@ class Executor:
         """After Ctrl-C only the steps bringing a VM that is down back up; a VM goes down only
         while fewer than max_unavailable are."""
         if self._stop.is_set():
-            back = self._ready.drain(self._brings_back)
-            for later in back[1:]:
-                self._ready.add(later, False)
-            return back[0] if back else None
+            return self._ready.pop_first(self._brings_back)
         room = self.max_unavailable is None or len(self._down) < self.max_unavailable
         return self._ready.pop_next(may_take_down=room)
 
@@ -267,7 +264,7 @@ class Executor:
             self._events.put(("refused", step.id, f"{type(exc).__name__}: {exc}"))
         else:
             if handle.outcome is not None:  # finished during its submission
-                self._events.put(("submitted", step.id, handle))
+                self._events.put(("done", step.id, handle, handle.outcome))
                 return
             with self._watch_cond:
                 self._watch[handle] = step.id
@@ -300,10 +297,7 @@ class Executor:
         pool: ThreadPoolExecutor,
     ) -> None:
         kind = item[0]
-        if kind == "submitted":
-            _, step_id, handle = item
-            self._complete(step_id, handle, handle.outcome, sorter)
-        elif kind == "done":
+        if kind == "done":
             _, step_id, handle, outcome = item
             if step_id in self._inflight:
                 self._complete(step_id, handle, outcome, sorter)

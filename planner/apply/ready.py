@@ -34,6 +34,16 @@ class ReadyQueue:
             return self._other.popleft()[1]
         return down.popleft()[1] if down is not None else None
 
+    def pop_first(self, wanted: Callable[[str], bool]) -> str | None:
+        """The step that became ready first among those `wanted` says yes to (after Ctrl-C:
+        the steps that bring a VM back); None when there is none."""
+        found = [item for queue in (self._down, self._other) for item in queue if wanted(item[1])]
+        if not found:
+            return None
+        first = min(found)
+        (self._down if first in self._down else self._other).remove(first)
+        return first[1]
+
     def drain(self, wanted: Callable[[str], bool]) -> list[str]:
         """Take out the steps `wanted` says yes to, in order; the others keep waiting."""
         taken: list[tuple[int, str]] = []

@@ -30,3 +30,10 @@ def test_drain_takes_out_what_is_wanted_in_order_and_keeps_the_rest_waiting() ->
     ready = queue_of(("a", True), ("b", False), ("c", True), ("d", False))
     assert ready.drain(lambda s: s in {"d", "a", "c"}) == ["a", "c", "d"]
     assert [ready.pop_next(may_take_down=True) for _ in range(2)] == ["b", None]
+
+
+def test_pop_first_takes_the_earliest_wanted_step_and_keeps_the_others_in_order() -> None:
+    ready = queue_of(("a", True), ("b", False), ("c", False), ("d", False))
+    assert ready.pop_first(lambda s: s in {"d", "c"}) == "c"
+    assert ready.pop_first(lambda s: s == "x") is None
+    assert [ready.pop_next(may_take_down=True) for _ in range(4)] == ["a", "b", "d", None]
