@@ -176,7 +176,11 @@ class VSphereProvider(ExecutorMixin):
         """An inventory read without tags, with them: `plan` starts its read before the
         configuration says whether it needs them (docs/performance.md#overlap)."""
         self._can_read_tags()
-        return self._tagged(inventory, self.tag_ops.live_categories())
+        live_categories = self.tag_ops.live_categories()
+        with collector_paused():  # as the page reader: no GC rescans of the inventory just read
+            by_moref = self.tag_ops.inventory_tags(vm.moref for vm in inventory.vms)
+            vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
+        return replace(inventory, vms=vms, tag_categories=live_categories)
 
     def _can_read_tags(self) -> None:
         if self.is_esx:
@@ -185,12 +189,6 @@ class VSphereProvider(ExecutorMixin):
                 hint="tags and tag_category need a vCenter URL (vpx://)",
             )
         self.reads_tags = True
-
-    def _tagged(self, inventory: Inventory, live_categories: Any) -> Inventory:
-        with collector_paused():  # as the page reader: no GC rescans of the inventory just read
-            by_moref = self.tag_ops.inventory_tags(vm.moref for vm in inventory.vms)
-            vms = tuple(replace(vm, tags=by_moref.get(vm.moref, {})) for vm in inventory.vms)
-        return replace(inventory, vms=vms, tag_categories=live_categories)
 
     @contextmanager
     def lock_workspace(
