@@ -9,7 +9,8 @@ from typing import Any
 from pyVmomi import vim
 
 from providers.vsphere.inventory import VM_PROPERTIES, retrieve_options, view_filter_spec
-from providers.vsphere.page_fetch import TokenScan, soap_headers
+from providers.vsphere.page_fetch import TokenScan
+from providers.vsphere.soap import soap_headers
 
 
 def raw_fetch(si: Any) -> tuple[float, int]:

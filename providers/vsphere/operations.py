@@ -32,6 +32,7 @@ from providers.vsphere.guards import refuse_if_name_taken
 from providers.vsphere.lookup import Lookup, call, done, task_handle
 from providers.vsphere.readback import ReadBack
 from providers.vsphere.session import Session
+from providers.vsphere.soap import invoke
 from providers.vsphere.tasks import Watch
 
 # configuration attribute -> vim.vm.ConfigSpec field
@@ -228,18 +229,18 @@ class Operations(Lookup):
         if state == "poweredOff":
             return done("already off")
         if state == "poweredOn" and tools:
-            call(vm.ShutdownGuest)
+            call(invoke, vm, "ShutdownGuest")
             return Handle(
                 token=Watch(
                     vm=vm,
                     want_power="poweredOff",
                     deadline=time.monotonic() + shutdown_timeout,
-                    on_timeout=lambda: call(self.vm(moref).PowerOffVM_Task),
+                    on_timeout=lambda: call(invoke, self.vm(moref), "PowerOffVM_Task"),
                     note="guest shutdown",
                 )
             )
         return task_handle(
-            call(vm.PowerOffVM_Task), note="hard power off (VMware Tools not running)"
+            call(invoke, vm, "PowerOffVM_Task"), note="hard power off (VMware Tools not running)"
         )
 
     def restart(self, moref: str, timeout: float, live: LiveVM | None = None) -> Handle:
@@ -254,7 +255,7 @@ class Operations(Lookup):
         deadline = time.monotonic() + timeout
         late = f"not back within {timeout:g} s of the restart"
         if tools:
-            call(vm.RebootGuest)
+            call(invoke, vm, "RebootGuest")
             return Handle(
                 token=Watch(
                     vm=vm,
@@ -266,7 +267,7 @@ class Operations(Lookup):
                 )
             )
         return task_handle(
-            call(vm.ResetVM_Task),
+            call(invoke, vm, "ResetVM_Task"),
             vm=vm,
             want_power="poweredOn",
             deadline=deadline,
@@ -284,12 +285,13 @@ class Operations(Lookup):
         if power is Power.OFF:
             return self.power_off(moref, shutdown_timeout, live)
         if power is Power.ON:
-            return task_handle(call(vm.PowerOnVM_Task))
+            return task_handle(call(invoke, vm, "PowerOnVM_Task"))
         if state == "poweredOn":
-            return task_handle(call(vm.SuspendVM_Task))
+            return task_handle(call(invoke, vm, "SuspendVM_Task"))
         # off -> suspended: vCenter only suspends a running VM
         return task_handle(
-            call(vm.PowerOnVM_Task), then=[lambda: call(self.vm(moref).SuspendVM_Task)]
+            call(invoke, vm, "PowerOnVM_Task"),
+            then=[lambda: call(invoke, self.vm(moref), "SuspendVM_Task")],
         )
 
     # --- reconfigure -----------------------------------------------------------------------

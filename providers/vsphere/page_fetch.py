@@ -26,6 +26,7 @@ from typing import Any
 
 from planner.model.diagnostics import error
 from providers.vsphere.pages import TOKEN_TEXT
+from providers.vsphere.soap import soap_headers
 
 READ_CHUNK = 1 << 16
 QUEUE_CHUNKS = 256  # 16 MB of a response ahead of the parser at most: the socket waits then
@@ -69,15 +70,6 @@ class TokenScan:
     def _find(self, data: bytes) -> None:
         if self.token is None and (match := TOKEN_TEXT.search(data)):
             self.token = match.group(1).decode()
-
-
-def soap_headers(stub: Any) -> dict[str, str]:
-    """What pyVmomi itself sends with a request on this session."""
-    return {
-        "Cookie": stub.cookie,
-        "SOAPAction": stub.versionId,
-        "Content-Type": "text/xml; charset=UTF-8",
-    }
 
 
 def roomy(conn: Any) -> None:

@@ -17,7 +17,7 @@ import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from pyVmomi import vim, vmodl
 
 from planner.apply.provider import Handle, Outcome, SessionExpired
 from providers.vsphere.session import Session
+from providers.vsphere.soap import retrieve_leaves
 
 TASK_PATHS = ["info.state", "info.error", "info.result"]
 VM_PATHS = ["runtime.powerState", "guest.toolsRunningStatus"]
@@ -139,8 +140,9 @@ class TaskWaiter:
         """One RetrievePropertiesEx over the objects of newly handed-in operations (and of a
         follow-up task), before they enter the view: what finished during its call (vcsim's
         tasks always do; a quick task on vCenter may) is then done without a ModifyListView and
-        a read of the view. An object vCenter no longer knows faults the whole read; the view
-        then sorts them out as before."""
+        a read of the view. Its answer is read lean (soap.py): this read is on the way from
+        one VM back to the next one taken down. An object vCenter no longer knows faults the
+        whole read; the view then sorts them out as before."""
         new = {
             o._moId: o
             for w in watches
@@ -151,13 +153,17 @@ class TaskWaiter:
             w.seen = True
         if not new:
             return
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[pc.ObjectSpec(obj=o) for o in new.values()],
-            propSet=self._spec.propSet,
-        )
         with contextlib.suppress(vmodl.fault.ManagedObjectNotFound):
-            self._retrieve(spec)
+            values, structured = retrieve_leaves(self._collector, self._spec_of(new.values()))
+            self._values.update(values)
+            if structured:  # a task's error: pyVmomi reads the fault
+                self._retrieve(self._spec_of(new[m] for m in structured))
+
+    def _spec_of(self, objects: Iterable[Any]) -> Any:
+        pc = vmodl.query.PropertyCollector
+        return pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=o) for o in objects], propSet=self._spec.propSet
+        )
 
     def _read_now(self) -> None:
         """One RetrievePropertiesEx over the view: catches tasks that finished at once."""
