@@ -35,7 +35,7 @@ from planner.model import (
 from planner.model.diagnostics import error
 from providers.vsphere.live_vm import VMTags, in_scope, live_vm
 from providers.vsphere.session import Session
-from providers.vsphere.wire import fetch_vm_records_wire, plain_record
+from providers.vsphere.wire import fetch_vm_records_wire, plain_record, retrieve_request
 
 PAGE_SIZE = 1000
 
@@ -132,9 +132,9 @@ def fetch_vm_records(
     view = content.viewManager.CreateContainerView(root, [vim.VirtualMachine], True)
     try:
         spec = view_filter_spec(view, {vim.VirtualMachine: paths})
-        yield from fetch_vm_records_wire(
-            session.si._stub, content.propertyCollector, spec, retrieve_options()
-        )
+        stub, collector = session.si._stub, content.propertyCollector
+        request = retrieve_request(stub, collector, spec, retrieve_options())
+        yield from fetch_vm_records_wire(stub, collector, request)
     finally:
         view.DestroyView()
 

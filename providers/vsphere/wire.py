@@ -192,18 +192,23 @@ def _records_from_xml(objects: ET.Element) -> tuple[str, dict[str, Any]]:
     return moid or "", props
 
 
+def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> bytes:
+    """RetrievePropertiesEx([spec], options) as pyVmomi serializes it."""
+    method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
+    body = stub.SerializeRequest(collector, method, [[spec], options])
+    return body if isinstance(body, bytes) else body.encode()
+
+
 def fetch_vm_records_wire(
-    stub: Any, collector: Any, spec: Any, options: Any, pipelined: bool = True
+    stub: Any, collector: Any, request: bytes, pipelined: bool = True
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean, the next
     page fetched while this one is parsed (page_fetch.py) unless `pipelined` is False (a read
-    of one page) or VCPLAN_NO_PIPELINE=1 (the benchmark's A/B). The collector stays paused
-    until the last record is taken (or the generator is closed), so the caller's conversion
-    of each record runs paused too."""
+    of one page) or VCPLAN_NO_PIPELINE=1 (the benchmark's A/B). `request` is the serialized
+    RetrievePropertiesEx (see `retrieve_request`). The collector stays paused until the last
+    record is taken (or the generator is closed), so the caller's conversion of each record
+    runs paused too."""
     pc_type = type(collector)
-    body = stub.SerializeRequest(
-        collector, pc_type._GetMethodInfo("RetrievePropertiesEx"), [[spec], options]
-    )
 
     def next_body(token: str) -> Any:
         return stub.SerializeRequest(
@@ -214,7 +219,7 @@ def fetch_vm_records_wire(
     pages = pipelined_pages if ahead else serial_pages
     reader = PageReader(without_other_devices)
     with collector_paused():
-        for item in pages(stub, body, next_body):
+        for item in pages(stub, request, next_body):
             if isinstance(item, bytes):
                 for el in reader.feed(item):
                     yield _records_from_xml(el)
