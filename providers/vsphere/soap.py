@@ -13,13 +13,14 @@ from __future__ import annotations
 import http.client
 import re
 import xml.etree.ElementTree as ET
+from http.cookies import SimpleCookie
 from typing import Any, NoReturn
 
 from pyVmomi import SoapAdapter, VmomiSupport
 
 VIM = "{urn:vim25}"
 _RETURNVAL = re.compile(rb'<returnval type="([\w.]+)">([^<&]*)</returnval>')
-_TOKEN = f"{VIM}returnval/{VIM}token"
+_TOKEN = f".//{VIM}returnval/{VIM}token"
 
 
 def soap_headers(stub: Any) -> dict[str, str]:
@@ -43,7 +44,17 @@ def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
         stub.DropConnections()
         raise
     stub.ReturnConnection(conn)
+    if cookie := resp.getheader("Set-Cookie"):
+        _keep_cookie(stub, cookie)
     return resp.status, resp.reason, data
+
+
+def _keep_cookie(stub: Any, cookie: str) -> None:
+    """What pyVmomi does with a cookie vCenter sets on any answer: later calls send it."""
+    stub.cookie = cookie
+    session = SimpleCookie(cookie).get(SoapAdapter.COOKIE_NAME)
+    if session and isinstance(stub, SoapAdapter.SoapStubAdapter):
+        super(SoapAdapter.SoapStubAdapter, stub).SetSessionId(session.value)
 
 
 def deserialized(stub: Any, data: bytes, result_type: Any) -> Any:
@@ -77,33 +88,37 @@ def invoke(mo: Any, method: str) -> Any:
     return kind(match.group(2).decode(), stub)
 
 
-def retrieve_leaves(collector: Any, spec: Any) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """One RetrievePropertiesEx, for properties whose values are leaves: strings and enums
-    (as text) and references (as pyVmomi managed objects, as pyVmomi reads them).
+def retrieve_leaves(
+    collector: Any, spec: Any, options: Any = None
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """RetrievePropertiesEx (and ContinueRetrievePropertiesEx while vCenter pages), for
+    properties whose values are leaves: strings and enums as text, references as pyVmomi
+    managed objects (as pyVmomi reads them).
 
-    Returns the values by object, and apart the objects this did not read whole (a
-    structured value such as a task's error, or an answer in pages): the caller reads those
-    through pyVmomi."""
+    Returns the values by object, and apart the objects this did not read whole (a structured
+    value, such as a failed task's error): the caller reads those through pyVmomi."""
     stub = collector._stub
     method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    options = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector.RetrieveOptions")()
+    if options is None:
+        options = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector.RetrieveOptions")()
     body = stub.SerializeRequest(collector, method, [[spec], options])
-    status, reason, data = post(stub, body)
-    if status != 200:
-        refused(stub, status, reason, data, method.result)
-    asked = [o.obj._moId for o in spec.objectSet]
-    root = ET.fromstring(data)
-    if root.find(f".//{_TOKEN}") is not None:
-        return {}, asked  # more than one page: pyVmomi's reader follows the token
     values: dict[str, dict[str, Any]] = {}
     structured: list[str] = []
-    for objects in root.iter(f"{VIM}objects"):
-        moid = objects.findtext(f"{VIM}obj") or ""
-        props = _leaves(objects, stub)
-        if props is None:
-            structured.append(moid)
-        else:
-            values[moid] = props
+    while body is not None:
+        status, reason, data = post(stub, body)
+        if status != 200:
+            refused(stub, status, reason, data, method.result)
+        root = ET.fromstring(data)
+        for objects in root.iter(f"{VIM}objects"):
+            moid = objects.findtext(f"{VIM}obj") or ""
+            props = _leaves(objects, stub)
+            if props is None:
+                structured.append(moid)
+            else:
+                values[moid] = props
+        token = root.findtext(_TOKEN)
+        method = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+        body = stub.SerializeRequest(collector, method, [token]) if token else None
     return values, structured
 
 

@@ -91,3 +91,11 @@ def test_an_object_with_a_structured_value_is_left_to_pyvmomi(si: Any) -> None:
     values, structured = retrieve_leaves(si.content.propertyCollector, spec)
     assert structured == [failed._moId]
     assert values == {vm._moId: {"runtime.powerState": "poweredOff"}}
+
+
+def test_leaf_values_over_several_pages_are_all_read(si: Any) -> None:
+    vms = _vms(si)
+    spec = _spec(vms, [], ["name"])
+    one_a_page = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1)
+    values, structured = retrieve_leaves(si.content.propertyCollector, spec, one_a_page)
+    assert structured == [] and values == {vm._moId: {"name": vm.name} for vm in vms}
