@@ -35,7 +35,8 @@ from planner.model import (
 from planner.model.diagnostics import error
 from providers.vsphere.live_vm import VMTags, in_scope, live_vm
 from providers.vsphere.session import Session
-from providers.vsphere.wire import fetch_vm_records_wire, plain_record, retrieve_request
+from providers.vsphere.soap import retrieve_request
+from providers.vsphere.wire import fetch_vm_records_wire, plain_record
 
 PAGE_SIZE = 1000
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from planner.model.diagnostics import error
 from providers.vsphere.pages import TOKEN_TEXT
-from providers.vsphere.soap import soap_headers
+from providers.vsphere.soap import pooled_connection, soap_headers
 
 READ_CHUNK = 1 << 16
 QUEUE_CHUNKS = 256  # 16 MB of a response ahead of the parser at most: the socket waits then
@@ -131,19 +131,13 @@ def serial_pages(
 ) -> Iterator[bytes | str | None]:
     """As `pipelined_pages`, in the caller's thread: each page requested once the last one is
     read (a read of one page, and the benchmark's A/B)."""
-    conn = stub.GetConnection()
     body: bytes | str | None = first
-    try:
+    with pooled_connection(stub) as conn:
         while body is not None:
             for item in _page(conn, stub, body):
                 yield item
                 if not isinstance(item, bytes):
                     body = next_body(item) if item else None
-    except BaseException:
-        conn.close()
-        stub.DropConnections()
-        raise
-    stub.ReturnConnection(conn)
 
 
 STOP_WAIT = 2.0  # seconds a stopped read waits for its threads; they are daemons

@@ -28,27 +28,30 @@ from providers.vsphere.inventory import VM_PROPERTIES, Topology, retrieve_option
 from providers.vsphere.live_vm import live_vm
 from providers.vsphere.lookup import call
 from providers.vsphere.session import Session
+from providers.vsphere.soap import retrieve_request
 from providers.vsphere.wire import fetch_vm_records_wire, plain_record
 
 _PLACEHOLDER = b"vcplan-wave-vm"
 _OBJECT_SPEC = b'<objectSet><obj type="VirtualMachine">' + _PLACEHOLDER + b"</obj></objectSet>"
 
 
-def _request_around(stub: Any, collector: Any) -> tuple[bytes, bytes]:
-    """What pyVmomi serializes before and after the ObjectSpec of a one-VM wave read."""
+def _wave_request(stub: Any, collector: Any, morefs: Sequence[str]) -> bytes:
+    """The RetrievePropertiesEx of these VMs, as pyVmomi serializes it."""
     pc = vmodl.query.PropertyCollector
     spec = pc.FilterSpec(
-        objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(_PLACEHOLDER.decode(), stub))],
+        objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(m, stub)) for m in morefs],
         propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
         reportMissingObjectsInResults=True,
     )
-    method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    body = stub.SerializeRequest(collector, method, [[spec], retrieve_options()])
-    body = body if isinstance(body, bytes) else body.encode()
+    return retrieve_request(stub, collector, spec, retrieve_options())
+
+
+def _around_one(stub: Any, collector: Any) -> tuple[bytes, bytes] | None:
+    """What pyVmomi serializes before and after the ObjectSpec of a one-VM wave read; None
+    if it does not write that ObjectSpec as expected (every wave is then serialized whole)."""
+    body = _wave_request(stub, collector, [_PLACEHOLDER.decode()])
     head, found, tail = body.partition(_OBJECT_SPEC)
-    if not found or _OBJECT_SPEC in tail:
-        raise AssertionError("pyVmomi serialized an ObjectSpec in an unexpected form")
-    return head, tail
+    return (head, tail) if found and _OBJECT_SPEC not in tail else None
 
 
 class ReadBack:
@@ -58,7 +61,7 @@ class ReadBack:
         self._topology: Topology | None = None
         self._fields: dict[int, str] = {}
         self._networks: dict[str, str] = {}
-        self._template: tuple[tuple[str, str], bytes, bytes] | None = None
+        self._template: tuple[tuple[str, str], tuple[bytes, bytes] | None] | None = None
 
     def read_vm(self, moref: str) -> LiveVM | None:
         """The VM as it is now; None when it is gone."""
@@ -107,10 +110,12 @@ class ReadBack:
         wave's read, on the way from one VM back to the next one down)."""
         key = (stub.versionId, collector._moId)
         if self._template is None or self._template[0] != key:
-            self._template = (key, *_request_around(stub, collector))
-        _key, head, tail = self._template
+            self._template = (key, _around_one(stub, collector))
+        around = self._template[1]
+        if around is None:
+            return _wave_request(stub, collector, morefs)
         objects = (_OBJECT_SPEC.replace(_PLACEHOLDER, escape(m).encode()) for m in morefs)
-        return head + b"".join(objects) + tail
+        return around[0] + b"".join(objects) + around[1]
 
     def _properties(self, moref: str) -> dict[str, Any] | None:
         pc = vmodl.query.PropertyCollector

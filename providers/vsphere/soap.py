@@ -1,4 +1,5 @@
-"""vCenter calls whose answers vcplan reads itself (docs/performance.md#lean-calls).
+"""vCenter calls whose answers vcplan reads itself
+(docs/performance.md#lean-calls-2026-12-06-second-round).
 
 The request is serialized by pyVmomi and sent on its connection with its session cookie; only
 a successful answer is read here, with a regular expression or the C XML parser, instead of
@@ -13,6 +14,8 @@ from __future__ import annotations
 import http.client
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from typing import Any, NoReturn
 
@@ -32,18 +35,34 @@ def soap_headers(stub: Any) -> dict[str, str]:
     }
 
 
-def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
-    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)."""
+@contextmanager
+def pooled_connection(stub: Any) -> Iterator[Any]:
+    """A connection of pyVmomi's pool, given back when the block ends; on any error (an
+    abandoned read too) it is closed and the pool dropped, as pyVmomi does: the server may be
+    sick, or the connection left in the middle of an answer."""
     conn = stub.GetConnection()
     try:
-        conn.request("POST", stub.path, body, soap_headers(stub))
-        resp = conn.getresponse()
-        data = resp.read()
+        yield conn
     except BaseException:
-        conn.close()  # as pyVmomi does: the server may be sick, no connection is kept
+        conn.close()
         stub.DropConnections()
         raise
     stub.ReturnConnection(conn)
+
+
+def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> bytes:
+    """RetrievePropertiesEx([spec], options) as pyVmomi serializes it."""
+    method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
+    body = stub.SerializeRequest(collector, method, [[spec], options])
+    return body if isinstance(body, bytes) else body.encode()
+
+
+def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
+    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)."""
+    with pooled_connection(stub) as conn:
+        conn.request("POST", stub.path, body, soap_headers(stub))
+        resp = conn.getresponse()
+        data = resp.read()
     if cookie := resp.getheader("Set-Cookie"):
         _keep_cookie(stub, cookie)
     return resp.status, resp.reason, data
@@ -98,16 +117,16 @@ def retrieve_leaves(
     Returns the values by object, and apart the objects this did not read whole (a structured
     value, such as a failed task's error): the caller reads those through pyVmomi."""
     stub = collector._stub
-    method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
     if options is None:
         options = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector.RetrieveOptions")()
-    body = stub.SerializeRequest(collector, method, [[spec], options])
+    body: bytes | None = retrieve_request(stub, collector, spec, options)
+    more = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
     values: dict[str, dict[str, Any]] = {}
     structured: list[str] = []
     while body is not None:
         status, reason, data = post(stub, body)
         if status != 200:
-            refused(stub, status, reason, data, method.result)
+            refused(stub, status, reason, data, more.result)  # RetrieveResult, as the first
         root = ET.fromstring(data)
         for objects in root.iter(f"{VIM}objects"):
             moid = objects.findtext(f"{VIM}obj") or ""
@@ -117,8 +136,7 @@ def retrieve_leaves(
             else:
                 values[moid] = props
         token = root.findtext(_TOKEN)
-        method = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
-        body = stub.SerializeRequest(collector, method, [token]) if token else None
+        body = stub.SerializeRequest(collector, more, [token]) if token else None
     return values, structured
 
 

@@ -192,20 +192,13 @@ def _records_from_xml(objects: ET.Element) -> tuple[str, dict[str, Any]]:
     return moid or "", props
 
 
-def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> bytes:
-    """RetrievePropertiesEx([spec], options) as pyVmomi serializes it."""
-    method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    body = stub.SerializeRequest(collector, method, [[spec], options])
-    return body if isinstance(body, bytes) else body.encode()
-
-
 def fetch_vm_records_wire(
     stub: Any, collector: Any, request: bytes, pipelined: bool = True
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every page of RetrievePropertiesEx/ContinueRetrievePropertiesEx, parsed lean, the next
     page fetched while this one is parsed (page_fetch.py) unless `pipelined` is False (a read
     of one page) or VCPLAN_NO_PIPELINE=1 (the benchmark's A/B). `request` is the serialized
-    RetrievePropertiesEx (see `retrieve_request`). The collector stays paused until the last
+    RetrievePropertiesEx (soap.retrieve_request). The collector stays paused until the last
     record is taken (or the generator is closed), so the caller's conversion of each record
     runs paused too."""
     pc_type = type(collector)

@@ -1,6 +1,7 @@
 """The calls whose answers vcplan reads itself (providers/vsphere/soap.py) answer as the same
 pyVmomi calls do, against the simulator: the task vCenter created, nothing for a method without
-a result, and vCenter's fault raised as pyVmomi raises it."""
+a result, and vCenter's fault raised as pyVmomi raises it; a wave's read asks for what pyVmomi
+would have serialized."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 from pyVmomi import vim, vmodl
 
+from providers.vsphere.readback import _wave_request
 from providers.vsphere.soap import invoke, retrieve_leaves
+from tests.support.apply import live_vms, provider_for
 
 ONE_HOST = ["-dc", "1", "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "3"]
 
@@ -99,3 +102,12 @@ def test_leaf_values_over_several_pages_are_all_read(si: Any) -> None:
     one_a_page = vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1)
     values, structured = retrieve_leaves(si.content.propertyCollector, spec, one_a_page)
     assert structured == [] and values == {vm._moId: {"name": vm.name} for vm in vms}
+
+
+def test_a_wave_read_asks_for_what_pyvmomi_would_serialize(make_vcsim: Any) -> None:
+    provider = provider_for(make_vcsim(*ONE_HOST))
+    morefs = sorted(vm.moref for vm in live_vms(provider).values())
+    readback = provider._parts()[0].readback
+    stub, collector = provider.session.si._stub, provider.session.content.propertyCollector
+    assert readback._request(stub, collector, morefs) == _wave_request(stub, collector, morefs)
+    provider.close()
