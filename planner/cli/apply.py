@@ -178,7 +178,7 @@ def _apply(
     workspace = saved.workspace if saved is not None else config.workspace  # type: ignore[union-attr]
     purpose = f"apply of plan file {source.name}" if saved is not None else f"apply of {source}"
     with (
-        _sigterm_interrupts(),
+        _sigterm_interrupts() as stop_asked,
         open_provider(
             url or _url_from_plan(plan_url), ca_file, insecure, vcenter, timeout
         ) as provider,
@@ -207,6 +207,8 @@ def _apply(
         bound = max_unavailable or default_max_unavailable(plan)
         _approve(plan, auto_approve, bound)
         graph = build_steps(plan, rolling=bound is not None)
+        if stop_asked.is_set():
+            raise KeyboardInterrupt
         return output.execute(provider, plan, graph, parallelism, bound)
 
 
@@ -229,22 +231,28 @@ def _locked(provider: Any, workspace: str, purpose: str, force_unlock: str | Non
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Any:
     """SIGTERM (a CI job cancelled, `kill`) stops the apply as Ctrl-C does: no new step, the
-    summary printed, the lock released."""
+    summary printed, the lock released. Yields whether a stop was asked for: a signal that
+    lands while Python runs a finalizer has its KeyboardInterrupt swallowed, and the apply
+    must still not start changing vCenter."""
     import signal
     import threading
 
+    asked = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield asked
         return
 
     def _raise(_signum: int, _frame: Any) -> None:
+        asked.set()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _raise)
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _raise) for sig in stopping}
     try:
-        yield
+        yield asked
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _uses_tags(saved: Plan | None, config: Any) -> bool:

@@ -31,12 +31,9 @@ from planner.report.drift.watch import transition_line
 RECONNECT_S = (1, 2, 4, 8, 15, 30)  # then every 30 s
 
 
-class Stop(Exception):
-    """Ctrl-C or SIGTERM: end the watch cleanly."""
-
-
-def _stop(_signum: int, _frame: FrameType | None) -> None:
-    raise Stop
+class Stop(BaseException):
+    """Ctrl-C or SIGTERM: end the watch cleanly. Not an Exception, so that no handler of a
+    failed call or reconnect takes it for one."""
 
 
 def _now() -> datetime:
@@ -65,16 +62,27 @@ class DriftWatch:
         self.live: dict[str, LiveVM] = {}
         self.report: DriftReport | None = None
         self.watch: Any = None
+        self.stopping = False
+
+    def _stop(self, _signum: int, _frame: FrameType | None) -> None:
+        """Raise Stop to end the wait in flight at once, and remember it: a signal handled
+        while Python runs a finalizer (a dropped HTTP response closing itself) has its
+        exception swallowed, and the loop must still end after the wait it is in."""
+        self.stopping = True
+        raise Stop
 
     # --- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
         from providers.vsphere.watch import is_lost
 
-        signal.signal(signal.SIGTERM, _stop)
+        stopping = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.getsignal(sig) for sig in stopping}
+        for sig in stopping:
+            signal.signal(sig, self._stop)
         try:
             self._connect(first=True)
-            while True:
+            while not self.stopping:
                 try:
                     changes = self.watch.next()
                     if changes:
@@ -83,10 +91,12 @@ class DriftWatch:
                     if not is_lost(exc):
                         raise
                     self._lost(str(exc) or type(exc).__name__)
+            return 0
         except (Stop, KeyboardInterrupt):
             return 0
         finally:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             if self.watch is not None:
                 self.watch.close()
             if self.webhook is not None:
@@ -109,6 +119,8 @@ class DriftWatch:
 
     def _lost(self, reason: str) -> None:
         for attempt in range(10**9):
+            if self.stopping:
+                return
             delay = RECONNECT_S[min(attempt, len(RECONNECT_S) - 1)]
             _note(f"{reason}; reconnecting in {delay} s")
             time.sleep(delay)

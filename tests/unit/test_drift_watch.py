@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -102,3 +103,81 @@ def test_a_watch_of_a_tagged_configuration_reads_tags_and_shows_no_false_tag_dri
     watch._connect(first=True)
     assert provider.read_with_tags == [True]
     assert watch.report is not None and not watch.report.has_drift
+
+
+class _Runaway(BaseException):
+    """The watch went on after it was stopped (a BaseException: no handler in it takes it)."""
+
+
+class _QuietVCenter:
+    """A provider whose watch sees no change; `on_next` and `on_reconnect` stand in for what
+    happens while the watch waits and while it reconnects. A watch that goes on regardless is
+    ended by _Runaway rather than left to hang the suite."""
+
+    display_url = "vpx://vc"
+
+    def __init__(self, on_next, on_reconnect=lambda: None):
+        self.on_next = on_next
+        self.on_reconnect = on_reconnect
+        self.waits = 0
+        self.reconnects = 0
+
+    def read_inventory(self, tags=False):
+        return inventory(live_vm())
+
+    def reconnect(self):
+        self.reconnects += 1
+        if self.reconnects > 3:
+            raise _Runaway
+        self.on_reconnect()
+
+    def watch(self):
+        def _next():
+            self.waits += 1
+            if self.waits > 3:
+                raise _Runaway
+            return self.on_next()
+
+        vm = live_vm()
+        return SimpleNamespace(start=lambda: {vm.moref: vm}, next=_next, close=lambda: None)
+
+
+def _quiet_watch(provider):
+    from planner.cli.drift_watch import DriftWatch
+
+    watch = DriftWatch(provider, CONFIG, as_json=True, window=timedelta(0))
+    watch._events = lambda _morefs, _names: (NOW, ())
+    return watch
+
+
+def test_a_stop_signal_whose_exception_was_swallowed_still_ends_the_watch_after_its_wait():
+    import signal
+
+    def _signal_during_a_finalizer():
+        # Python drops exceptions raised in finalizers, signal handlers' included
+        with contextlib.suppress(BaseException):
+            watch._stop(signal.SIGTERM, None)
+        return {}
+
+    provider = _QuietVCenter(_signal_during_a_finalizer)
+    watch = _quiet_watch(provider)
+    assert watch.run() == 0
+    assert provider.waits == 1
+
+
+def test_a_stop_signal_during_a_reconnect_ends_the_watch_instead_of_failing_the_reconnect(
+    monkeypatch,
+):
+    import signal
+
+    from planner.cli import drift_watch
+
+    monkeypatch.setattr(drift_watch, "RECONNECT_S", (0,))
+
+    def _lost():
+        raise ConnectionResetError("reset by peer")
+
+    provider = _QuietVCenter(_lost, on_reconnect=lambda: watch._stop(signal.SIGTERM, None))
+    watch = _quiet_watch(provider)
+    assert watch.run() == 0
+    assert provider.reconnects == 1
