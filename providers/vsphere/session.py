@@ -17,6 +17,7 @@ from pyVmomi import vim, vmodl
 
 from planner.config.endpoint import Endpoint
 from planner.model.diagnostics import error
+from providers.vsphere.pool_lock import guard_pool_lock
 
 
 def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
@@ -51,7 +52,7 @@ def _login(endpoint: Endpoint) -> Any:
     context = ssl_context(endpoint)  # a bad CA file is its own error, before connecting
     socket.setdefaulttimeout(endpoint.timeout)
     try:
-        return SmartConnect(
+        si = SmartConnect(
             host=endpoint.host,
             port=endpoint.port,
             user=endpoint.user,
@@ -97,6 +98,7 @@ def _login(endpoint: Endpoint) -> Any:
             f"{_where(endpoint)} does not answer as a vSphere API endpoint ({type(exc).__name__})",
             hint="check the URL: vpx://vcenter, esx://host or https://host/sdk",
         ) from None
+    return guard_pool_lock(si)
 
 
 class Session:

@@ -1,0 +1,71 @@
+"""An interrupt (Ctrl-C, or SIGTERM turned into one) that lands while pyVmomi holds its
+connection-pool lock must not leave that lock taken: the clean-up after an interrupt (the
+workspace lock's release, the logout) goes through the same pool. Each case runs on its own
+thread, bounded, so that a lock left taken fails the test instead of hanging the suite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pyVmomi import vim
+
+from tests.support.apply import provider_for
+
+pytestmark = pytest.mark.simulator
+
+WORLD = ["-dc", "1", "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "1"]
+
+
+def _finishes(work: Callable[[], Any], within: float = 30) -> Any:
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(within)
+    assert done, f"still waiting after {within} s: the pool lock was left taken"
+    return done[0]
+
+
+def _interrupt_inside_the_pool_lock(stub: Any) -> None:
+    """The next call is interrupted where pyVmomi holds the lock: in its idle-connection sweep,
+    which it runs with the lock taken."""
+    sweep = stub._CloseIdleConnections
+
+    def _interrupted() -> None:
+        del stub._CloseIdleConnections  # only the first sweep
+        sweep()
+        raise KeyboardInterrupt
+
+    stub._CloseIdleConnections = _interrupted
+
+
+def test_a_call_after_an_interrupt_inside_the_pool_lock_goes_through(make_vcsim):
+    provider = provider_for(make_vcsim(*WORLD))
+    si = provider.session.si
+
+    def _work() -> Any:
+        _interrupt_inside_the_pool_lock(si._stub)
+        with pytest.raises(KeyboardInterrupt):
+            si.CurrentTime()
+        return si.CurrentTime()
+
+    assert _finishes(_work) is not None
+    provider.close()
+
+
+def test_the_logout_after_an_interrupt_inside_the_pool_lock_goes_through(make_vcsim):
+    provider = provider_for(make_vcsim(*WORLD))
+    si = provider.session.si
+
+    def _work() -> bool:
+        _interrupt_inside_the_pool_lock(si._stub)
+        with pytest.raises(KeyboardInterrupt):
+            si.CurrentTime()
+        provider.close()
+        return True
+
+    assert _finishes(_work)
+    with pytest.raises(vim.fault.NotAuthenticated):  # logged out
+        _ = si.content.sessionManager.currentSession
