@@ -17,6 +17,7 @@ from planner.config.endpoint import Endpoint
 from planner.model import LiveTagCategory
 from planner.model.diagnostics import error
 from planner.model.plan import TagCategoryChange
+from providers.vsphere.pool_lock import InterruptSafeLock
 from providers.vsphere.tags import Catalog, Category, Tag, TagClient
 
 
@@ -32,7 +33,8 @@ class TagOps:
         self._tags: dict[str, Tag] = {}
         self._loaded = False
         self._lock = threading.Lock()
-        self._session_lock = threading.Lock()
+        # taken again by close() after an interrupt (providers/vsphere/pool_lock.py)
+        self._session_lock = InterruptSafeLock()
 
     # --- reads ---------------------------------------------------------------------------
 
