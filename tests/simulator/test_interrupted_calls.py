@@ -19,18 +19,10 @@ pytestmark = pytest.mark.simulator
 WORLD = ["-dc", "1", "-cluster", "1", "-host", "1", "-standalone-host", "0", "-vm", "1"]
 
 
-def _finishes(work: Callable[[], Any], within: float = 30) -> Any:
-    done: list[Any] = []
-    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
-    thread.start()
-    thread.join(within)
-    assert done, f"still waiting after {within} s: the pool lock was left taken"
-    return done[0]
-
-
-def _interrupt_inside_the_pool_lock(stub: Any) -> None:
-    """The next call is interrupted where pyVmomi holds the lock: in its idle-connection sweep,
-    which it runs with the lock taken."""
+def _interrupt_a_call_inside_the_pool_lock(si: Any) -> None:
+    """One call interrupted where pyVmomi holds the lock: in its idle-connection sweep, which it
+    runs with the lock taken."""
+    stub = si._stub
     sweep = stub._CloseIdleConnections
 
     def _interrupted() -> None:
@@ -39,33 +31,34 @@ def _interrupt_inside_the_pool_lock(stub: Any) -> None:
         raise KeyboardInterrupt
 
     stub._CloseIdleConnections = _interrupted
+    with pytest.raises(KeyboardInterrupt):
+        si.CurrentTime()
+
+
+def _after_an_interrupt(provider: Any, then: Callable[[], Any], within: float = 30) -> Any:
+    """`then`, on the thread whose call was interrupted inside the pool lock."""
+    done: list[Any] = []
+
+    def _work() -> None:
+        _interrupt_a_call_inside_the_pool_lock(provider.session.si)
+        done.append(then())
+
+    thread = threading.Thread(target=_work, daemon=True)
+    thread.start()
+    thread.join(within)
+    assert done, f"still waiting after {within} s: the pool lock was left taken"
+    return done[0]
 
 
 def test_a_call_after_an_interrupt_inside_the_pool_lock_goes_through(make_vcsim):
     provider = provider_for(make_vcsim(*WORLD))
-    si = provider.session.si
-
-    def _work() -> Any:
-        _interrupt_inside_the_pool_lock(si._stub)
-        with pytest.raises(KeyboardInterrupt):
-            si.CurrentTime()
-        return si.CurrentTime()
-
-    assert _finishes(_work) is not None
+    assert _after_an_interrupt(provider, provider.session.si.CurrentTime) is not None
     provider.close()
 
 
 def test_the_logout_after_an_interrupt_inside_the_pool_lock_goes_through(make_vcsim):
     provider = provider_for(make_vcsim(*WORLD))
     si = provider.session.si
-
-    def _work() -> bool:
-        _interrupt_inside_the_pool_lock(si._stub)
-        with pytest.raises(KeyboardInterrupt):
-            si.CurrentTime()
-        provider.close()
-        return True
-
-    assert _finishes(_work)
+    _after_an_interrupt(provider, lambda: provider.close() or True)
     with pytest.raises(vim.fault.NotAuthenticated):  # logged out
         _ = si.content.sessionManager.currentSession
