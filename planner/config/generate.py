@@ -9,14 +9,21 @@ on a large fleet. Pure: must not import pyVmomi, rich or typer.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from planner.config.check import MAX_CPUS, MAX_DISK_GB, MAX_MEMORY_MB
 from planner.model import MARKER_PREFIX, Inventory, LiveVM
-from planner.model.names import annotation_problem, folder_problem, vm_name_problem
+from planner.model.names import (
+    annotation_problem,
+    folder_problem,
+    resource_pool_problem,
+    tag_name_problem,
+    vm_name_problem,
+)
 
 SETTINGS_FILE = "vcplan.hcl"
 
@@ -126,11 +133,23 @@ def _map(name: str, pairs: Sequence[tuple[str, str]], indent: str) -> list[str]:
     return [f"{indent}{name} = {{", *_aligned(pairs, indent + _INDENT), f"{indent}}}"]
 
 
+def _declared(
+    attrs: list[tuple[str, str]], notes: list[str], key: str, value: str, problem: str | None
+) -> None:
+    """`key = value`, or, when the language would refuse the value (vCenter shows a `/` in a
+    folder's or pool's name as `%2f`), a comment saying why it is not managed."""
+    if problem is None:
+        attrs.append((key, hcl_string(value)))
+    else:
+        notes.append(f"{key}: {problem}: not managed")
+
+
 def _vm_lines(
-    vm: LiveVM, label: str, inventory: Inventory, pin_host: bool, indent: str
+    vm: LiveVM, label: str, inventory: Inventory, pin_host: bool, refused: Mapping[str, str]
 ) -> list[str]:
-    """One vm block, at `indent`. A value the language would refuse (vcsim and old VMs have
-    some) is left out, so unmanaged, with a comment saying why."""
+    """One vm block. A value the language would refuse (vcsim and old VMs have some) is left
+    out, so unmanaged, with a comment saying why."""
+    indent = _VM_INDENT
     notes: list[str] = []
     attrs: list[tuple[str, str]] = []
     if label != vm.name:
@@ -151,15 +170,23 @@ def _vm_lines(
     else:
         notes.append(f"memory_mb = {vm.memory_mb} is not a multiple of 4 MB: not managed")
     attrs.append(("power", hcl_string(vm.power.value)))
-    if vm.folder and folder_problem(vm.folder) is None:
-        attrs.append(("folder", hcl_string(vm.folder)))
+    if vm.folder:
+        _declared(attrs, notes, "folder", vm.folder, folder_problem(vm.folder))
     owner = vm.cluster if vm.cluster is not None else vm.host
     if vm.resource_pool and vm.resource_pool in inventory.resource_pools.get(
         (vm.datacenter, owner), frozenset()
     ):
-        attrs.append(("resource_pool", hcl_string(vm.resource_pool)))
-    if vm.annotation and annotation_problem(vm.annotation) is None:
-        attrs.append(("annotation", hcl_string(vm.annotation)))
+        pool = vm.resource_pool
+        _declared(attrs, notes, "resource_pool", pool, resource_pool_problem(pool))
+    if vm.annotation:
+        _declared(attrs, notes, "annotation", vm.annotation, annotation_problem(vm.annotation))
+    tags = {}
+    for category, names in sorted((vm.tags or {}).items()):
+        problem = _tag_problem(category, names, refused)
+        if problem is None:
+            tags[category] = names
+        else:
+            notes.append(f"tags of category {hcl_string(category)}: {problem}: not managed")
     custom = {k: v for k, v in vm.attributes.items() if not k.startswith(MARKER_PREFIX)}
     inner = indent + _INDENT
     blocks: list[tuple[str, str, str]] = []
@@ -178,12 +205,35 @@ def _vm_lines(
     if custom:
         pairs = [(_key(k), hcl_string(v)) for k, v in sorted(custom.items())]
         lines += _map("attributes", pairs, inner)
-    if vm.tags:
-        lines += _map("tags", [(_key(k), _tag_value(v)) for k, v in sorted(vm.tags.items())], inner)
+    if tags:
+        lines += _map("tags", [(_key(k), _tag_value(v)) for k, v in tags.items()], inner)
     for kind, key, value in blocks:
         lines += ["", f"{inner}{kind} {{", f"{inner}{_INDENT}{key} = {value}", f"{inner}}}"]
     lines.append(f"{indent}}}")
     return lines
+
+
+@functools.lru_cache(maxsize=4096)  # the same few (category, names) recur on every VM
+def _first_problem(category: str, names: tuple[str, ...]) -> str | None:
+    return tag_name_problem(category, "category") or next(
+        (why for why in map(tag_name_problem, names) if why), None
+    )
+
+
+def _refused_categories(inventory: Inventory) -> dict[str, str]:
+    """Category -> why a configuration could not declare its tag_category block, which lists
+    all of its tags; read once, not for each VM that carries the category."""
+    refused = {}
+    for name, category in (inventory.tag_categories or {}).items():
+        problem = _first_problem(name, tuple(category.tags))
+        if problem is not None:
+            refused[name] = problem
+    return refused
+
+
+def _tag_problem(category: str, names: Sequence[str], refused: Mapping[str, str]) -> str | None:
+    """Why a configuration could not declare a VM's tags of `category`, or None."""
+    return refused.get(category) or _first_problem(category, tuple(names))
 
 
 def _tag_value(names: Sequence[str]) -> str:
@@ -232,7 +282,11 @@ def left_out(inventory: Inventory, workspace: str) -> dict[str, str]:
 
 
 def _datacenter_text(
-    dc: str, vms: Iterable[LiveVM], inventory: Inventory, reasons: dict[str, str]
+    dc: str,
+    vms: Iterable[LiveVM],
+    inventory: Inventory,
+    reasons: dict[str, str],
+    refused: Mapping[str, str],
 ) -> str:
     vms = sorted(vms, key=lambda v: (v.name, v.moref))
     # A URL scoped to one host of a cluster reads only that host's VMs; `plan` with that URL
@@ -252,7 +306,7 @@ def _datacenter_text(
             continue
         label = _unique(_safe_name(vm.name), labels)
         pinned = pin_host and vm.cluster is not None
-        by_container[container].append(_vm_lines(vm, label, inventory, pinned, _VM_INDENT))
+        by_container[container].append(_vm_lines(vm, label, inventory, pinned, refused))
     lines = [
         f"# Generated by `vcplan generate` from the live VMs of datacenter {hcl_string(dc)}.",
         f"datacenter {hcl_string(dc)} {{",
@@ -292,7 +346,14 @@ def generate_config(inventory: Inventory, workspace: str, url: str | None = None
     if url and inventory.is_esx:  # an esx:// URL takes no path, though a plan shows one
         url = url.split("://", 1)[0] + "://" + url.split("://", 1)[-1].split("/", 1)[0]
     reasons = left_out(inventory, workspace)
-    used = {c for vm in inventory.vms if vm.moref not in reasons for c in vm.tags or ()}
+    refused = _refused_categories(inventory)
+    used = {
+        category
+        for vm in inventory.vms
+        if vm.moref not in reasons
+        for category, names in (vm.tags or {}).items()
+        if _tag_problem(category, names, refused) is None
+    }
     files = {SETTINGS_FILE: _settings_text(workspace, url, _tag_category_lines(inventory, used))}
     taken = {SETTINGS_FILE.removesuffix(".hcl").lower()}
     by_dc: dict[str, list[LiveVM]] = {}
@@ -300,5 +361,5 @@ def generate_config(inventory: Inventory, workspace: str, url: str | None = None
         by_dc.setdefault(vm.datacenter, []).append(vm)
     for dc in sorted(by_dc):
         stem = _unique(_safe_name(dc), taken)
-        files[f"{stem}.hcl"] = _datacenter_text(dc, by_dc[dc], inventory, reasons)
+        files[f"{stem}.hcl"] = _datacenter_text(dc, by_dc[dc], inventory, reasons, refused)
     return files

@@ -329,6 +329,35 @@ def test_a_folder_or_annotation_the_language_refuses_is_not_managed(tmp_path):
     assert vm.folder is None and vm.annotation is None
 
 
+def test_a_refused_folder_pool_or_annotation_is_left_out_with_a_comment_saying_why():
+    text = dc_text(inventory(live("web", folder="ops%2fold", annotation="x" * 2001)))
+    assert "# folder: folder 'ops%2fold' contains a percent sign" in text
+    assert "# annotation: an annotation is at most 2000 characters" in text
+
+
+def test_a_resource_pool_whose_name_vcenter_shows_escaped_is_not_managed(tmp_path):
+    inv = inventory(live("web", resource_pool="ops%2fold"))
+    inv = replace(inv, resource_pools={("DC0", "C0"): frozenset({"", "ops%2fold"})})
+    assert "# resource_pool: resource pool 'ops%2fold' contains a percent sign" in dc_text(inv)
+    (vm,) = round_trip(inv, tmp_path).vms
+    assert vm.resource_pool is None
+
+
+def test_tags_of_a_category_the_language_refuses_are_not_managed(tmp_path):
+    long_tag = "t" * 300
+    catalog = {
+        "env": LiveTagCategory("env", "single", frozenset({"prod"})),
+        "odd": LiveTagCategory("odd", "multiple", frozenset({long_tag, "fine"})),
+    }
+    vm = live("web", tags={"env": ("prod",), "odd": ("fine",)})
+    inv = replace(inventory(vm), tag_categories=catalog)
+    files = generate_config(inv, "gen")
+    assert '# tags of category "odd": a tag name is at most' in files["DC0.hcl"]
+    assert 'tag_category "odd"' not in files[SETTINGS_FILE]
+    (loaded,) = round_trip(inv, tmp_path).vms
+    assert loaded.tags == {"env": ("prod",)}
+
+
 def test_vms_of_this_workspace_are_kept():
     assert 'vm "mine" {' in dc_text(inventory(live("mine", workspace="gen")))
 
