@@ -62,7 +62,10 @@ class Executor:
         on_event: Callable[[StepEvent], None] | None = None,
         wait_timeout: float = WAIT_TIMEOUT_S,
         max_unavailable: int | None = None,
+        stop: threading.Event | None = None,
     ):
+        """`stop`, when given, is a stop already asked for or still to come from outside (a
+        signal before the run began): set, the run starts nothing."""
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         if max_unavailable is not None and max_unavailable < 1:
@@ -76,7 +79,7 @@ class Executor:
         self.changes: dict[str, VMChange] = {c.address: c for c in plan.changes}
         self.morefs: dict[str, str] = {c.address: c.moref for c in plan.changes if c.moref}
         self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
-        self._stop = threading.Event()
+        self._stop = stop if stop is not None else threading.Event()
         self._state = _State()
         self._blocked: dict[str, str] = {}  # VM address -> why its remaining steps are skipped
         self._inflight: dict[str, _InFlight] = {}  # step id -> in flight

@@ -151,6 +151,7 @@ def _apply(
     force_unlock: str | None,
     timeout: float | None = None,
 ) -> int:
+    from planner.apply.interrupt import interrupt_on_signals
     from planner.apply.steps import build_steps
     from planner.cli.connect import kept_for_the_run, open_provider
     from planner.config import load_config
@@ -178,7 +179,7 @@ def _apply(
     workspace = saved.workspace if saved is not None else config.workspace  # type: ignore[union-attr]
     purpose = f"apply of plan file {source.name}" if saved is not None else f"apply of {source}"
     with (
-        _sigterm_interrupts() as stop_asked,
+        interrupt_on_signals() as stop_asked,
         open_provider(
             url or _url_from_plan(plan_url), ca_file, insecure, vcenter, timeout
         ) as provider,
@@ -207,9 +208,7 @@ def _apply(
         bound = max_unavailable or default_max_unavailable(plan)
         _approve(plan, auto_approve, bound)
         graph = build_steps(plan, rolling=bound is not None)
-        if stop_asked.is_set():
-            raise KeyboardInterrupt
-        return output.execute(provider, plan, graph, parallelism, bound)
+        return output.execute(provider, plan, graph, parallelism, bound, stop_asked)
 
 
 @contextlib.contextmanager
@@ -226,33 +225,6 @@ def _locked(provider: Any, workspace: str, purpose: str, force_unlock: str | Non
                 str(exc), hint="wait for that apply to finish, then run this one again"
             ) from None
         yield
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Any:
-    """SIGTERM (a CI job cancelled, `kill`) stops the apply as Ctrl-C does: no new step, the
-    summary printed, the lock released. Yields whether a stop was asked for: a signal that
-    lands while Python runs a finalizer has its KeyboardInterrupt swallowed, and the apply
-    must still not start changing vCenter."""
-    import signal
-    import threading
-
-    asked = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield asked
-        return
-
-    def _raise(_signum: int, _frame: Any) -> None:
-        asked.set()
-        raise KeyboardInterrupt
-
-    stopping = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, _raise) for sig in stopping}
-    try:
-        yield asked
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _uses_tags(saved: Plan | None, config: Any) -> bool:

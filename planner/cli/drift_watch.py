@@ -11,12 +11,11 @@ transition is missed. Ctrl-C or SIGTERM ends the watch with exit 0.
 from __future__ import annotations
 
 import json
-import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from typing import Any
 
 from planner.drift.attribution import attribute_report, wanted
@@ -29,11 +28,6 @@ from planner.report.drift import render_text
 from planner.report.drift.watch import transition_line
 
 RECONNECT_S = (1, 2, 4, 8, 15, 30)  # then every 30 s
-
-
-class Stop(BaseException):
-    """Ctrl-C or SIGTERM: end the watch cleanly. Not an Exception, so that no handler of a
-    failed call or reconnect takes it for one."""
 
 
 def _now() -> datetime:
@@ -62,41 +56,33 @@ class DriftWatch:
         self.live: dict[str, LiveVM] = {}
         self.report: DriftReport | None = None
         self.watch: Any = None
-        self.stopping = False
-
-    def _stop(self, _signum: int, _frame: FrameType | None) -> None:
-        """Raise Stop to end the wait in flight at once, and remember it: a signal handled
-        while Python runs a finalizer (a dropped HTTP response closing itself) has its
-        exception swallowed, and the loop must still end after the wait it is in."""
-        self.stopping = True
-        raise Stop
+        self.stopping: threading.Event = threading.Event()  # Ctrl-C or SIGTERM came
 
     # --- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
+        """Until Ctrl-C or SIGTERM: it raises KeyboardInterrupt in the wait in flight, and
+        where Python dropped that exception the loop ends after the wait (docs/drift.md)."""
+        from planner.apply.interrupt import interrupt_on_signals
         from providers.vsphere.watch import is_lost
 
-        stopping = (signal.SIGINT, signal.SIGTERM)
-        previous = {sig: signal.getsignal(sig) for sig in stopping}
-        for sig in stopping:
-            signal.signal(sig, self._stop)
         try:
-            self._connect(first=True)
-            while not self.stopping:
-                try:
-                    changes = self.watch.next()
-                    if changes:
-                        self._apply(changes)
-                except Exception as exc:
-                    if not is_lost(exc):
-                        raise
-                    self._lost(str(exc) or type(exc).__name__)
+            with interrupt_on_signals() as stopping:
+                self.stopping = stopping
+                self._connect(first=True)
+                while not self.stopping.is_set():
+                    try:
+                        changes = self.watch.next()
+                        if changes:
+                            self._apply(changes)
+                    except Exception as exc:
+                        if not is_lost(exc):
+                            raise
+                        self._lost(str(exc) or type(exc).__name__)
             return 0
-        except (Stop, KeyboardInterrupt):
+        except KeyboardInterrupt:
             return 0
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             if self.watch is not None:
                 self.watch.close()
             if self.webhook is not None:
@@ -119,7 +105,7 @@ class DriftWatch:
 
     def _lost(self, reason: str) -> None:
         for attempt in range(10**9):
-            if self.stopping:
+            if self.stopping.is_set():
                 return
             delay = RECONNECT_S[min(attempt, len(RECONNECT_S) - 1)]
             _note(f"{reason}; reconnecting in {delay} s")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,10 @@ class RunOutput:
         graph: Any,
         parallelism: int,
         max_unavailable: int | None = None,
+        stop: threading.Event | None = None,
     ) -> int:
         """Run the plan's steps (at most `max_unavailable` VMs down at once, docs/apply.md);
-        print the summary; return the exit code."""
+        print the summary; return the exit code. `stop` set: nothing starts (a signal before)."""
         from rich.console import Console
 
         from planner.apply.events import ApplyResult, StepEvent
@@ -85,7 +87,13 @@ class RunOutput:
                     sink(event)
 
             result: ApplyResult = Executor(
-                provider, plan, graph, parallelism, on_event, max_unavailable=max_unavailable
+                provider,
+                plan,
+                graph,
+                parallelism,
+                on_event,
+                max_unavailable=max_unavailable,
+                stop=stop,
             ).run()
         report = ApplyReport(result, plan, graph)
         if self.stream is not None:

@@ -249,3 +249,15 @@ def test_a_failed_vm_does_not_skip_a_folder_step_of_the_same_address():
     assert s["DC0/web reconfigure"] is StepStatus.FAILED
     assert s["DC0/web folder"] is StepStatus.APPLIED
     assert s["DC0/app create"] is StepStatus.APPLIED
+
+
+def test_a_stop_asked_before_the_run_starts_no_step_and_reports_every_one_not_started():
+    provider = FakeProvider()
+    stop = threading.Event()
+    stop.set()  # Ctrl-C while the plan was read, its KeyboardInterrupt dropped
+    p = power_plan(3)
+    result = Executor(provider, p, build_steps(p), 2, stop=stop).run()
+    assert provider.calls == []
+    assert result.interrupted
+    assert {e.message for e in result.final} == {"not started: interrupted"}
+    assert ApplyReport(result, p).exit_code == 1
