@@ -6,6 +6,7 @@ It owns the session and the URL's scope, reads the inventory, and is the planner
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,11 +38,16 @@ class ExecutorMixin:
     tag_ops: TagOps
     reads_tags: bool = False
     _executor_parts: tuple[Operations, Any] | None = None
+    _parts_lock = threading.Lock()  # the executor's threads ask for the parts together
 
     def _parts(self) -> tuple[Operations, Any]:
+        """Made on first use (a plan never needs them), and once, though the executor's
+        threads ask together: each would otherwise make its own waiter and widen the pool."""
         if self._executor_parts is None:
-            _widen_pool(self.session)
-            self._executor_parts = (Operations(self.session), TaskWaiter(self.session))
+            with self._parts_lock:
+                if self._executor_parts is None:
+                    _widen_pool(self.session)
+                    self._executor_parts = (Operations(self.session), TaskWaiter(self.session))
         return self._executor_parts
 
     def create_folder(self, datacenter: str, path: str) -> Handle:
