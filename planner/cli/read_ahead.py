@@ -9,9 +9,8 @@ meanwhile, in the gaps the read leaves waiting on the socket. When the endpoint 
 resolved without asking (a password prompt) or is wrong, nothing starts early: the
 configuration is read first and the connection made after it, with its prompt and its errors,
 as always. A configuration error still wins, at once: the read is abandoned, not waited for;
-its thread logs out of its own session when the read ends (with a slow vCenter that can be up
-to --timeout later) and the result is dropped. Ctrl-C while waiting for the read abandons it
-the same way.
+its session is logged out, which ends the read at vCenter's next answer, and the result is
+dropped. Ctrl-C while waiting for the read abandons it the same way.
 """
 
 from __future__ import annotations
@@ -48,19 +47,22 @@ class _Read:
     def _read(self) -> None:
         from providers.vsphere.provider import VSphereProvider  # the only door to pyVmomi
 
-        provider: VSphereProvider | None = None
-        inventory: Inventory | None = None
-        error: BaseException | None = None
         try:
             provider = VSphereProvider(self.endpoint)
-            inventory = provider.read_inventory()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
-            error = exc
-        with self.lock:
-            if not self.abandoned:
-                self.provider, self.inventory, self.error = provider, inventory, error
-                return
-        _close_quietly(provider)  # nobody waits for it any more: log out here
+            self.error = exc
+            return
+        with self.lock:  # published before the read, so that abandon() can end it
+            abandoned = self.abandoned
+            if not abandoned:
+                self.provider = provider
+        if abandoned:
+            _close_quietly(provider)
+            return
+        try:
+            self.inventory = provider.read_inventory()
+        except BaseException as exc:  # noqa: BLE001 - abandoned (its session closed), or
+            self.error = exc  # handed to the main thread by result()
 
     def result(self) -> tuple[VSphereProvider, Inventory]:
         """The open provider and its inventory, or the read's error (the session closed)."""
@@ -75,8 +77,10 @@ class _Read:
         return self.provider, self.inventory
 
     def abandon(self) -> None:
-        """Drop the read without waiting for it: a session already opened is closed now, one
-        still being opened or read is closed by its thread when the read ends."""
+        """Drop the read without waiting for it: its session is logged out now, which ends a
+        read in flight at vCenter's next answer (it would otherwise read the whole fleet
+        beside the read that replaces it); a session still being opened is closed by its
+        thread once open."""
         with self.lock:
             self.abandoned = True
             provider, self.provider = self.provider, None
@@ -104,15 +108,9 @@ class _ReadAhead:
         except DiagnosticError:
             return None  # a prompt or a fix is needed: done in order, after the configuration
 
-    def begin(self) -> None:
-        """Before the configuration is read: an endpoint the flags and environment name."""
-        endpoint = self._endpoint(None)
-        if endpoint is not None:
-            warn_if_insecure(endpoint)
-            self.read = _Read(endpoint)
-
-    def start(self, vcenter: VCenterSettings) -> None:
-        """The loader's on_vcenter: the endpoint with the configuration's settings."""
+    def start(self, vcenter: VCenterSettings | None) -> None:
+        """The read of the endpoint the flags and the environment name, with the
+        configuration's vcenter settings once they are known (the loader's on_vcenter)."""
         endpoint = self._endpoint(vcenter)
         if self.read is not None and self.read.endpoint == endpoint:
             return  # the read begun early is the right one
@@ -152,8 +150,8 @@ def config_and_inventory(
 
     ahead = _ReadAhead(url, ca_file, insecure, timeout)
     with kept_for_the_run():
-        ahead.begin()
         try:
+            ahead.start(None)  # before the configuration: the flags and environment alone
             config = load_config(directory, var, var_file, on_vcenter=ahead.start)
         except BaseException:
             ahead.abandon()  # the configuration's error is shown now, not after the read

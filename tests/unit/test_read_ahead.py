@@ -106,7 +106,7 @@ def test_an_endpoint_named_by_the_environment_is_read_before_the_configuration(
     monkeypatch.setenv("VCPLAN_PASSWORD", "pw")
     begun = recorded_reads(monkeypatch)
     ahead = read_ahead._ReadAhead(None, None, False, None)
-    ahead.begin()
+    ahead.start(None)
     assert [e.host for e in begun] == ["vc.example.com"]
     ahead.start(read_ahead.VCenterSettings(url="vpx://other.example.com"))  # the env wins
     assert len(begun) == 1 and ahead.read is not None and not ahead.read.abandoned
@@ -120,7 +120,7 @@ def test_a_vcenter_block_that_changes_the_endpoint_reads_again(
     monkeypatch.delenv("VCPLAN_INSECURE", raising=False)
     begun = recorded_reads(monkeypatch)
     ahead = read_ahead._ReadAhead(None, None, False, None)
-    ahead.begin()
+    ahead.start(None)
     early = ahead.read
     ahead.start(read_ahead.VCenterSettings(insecure=True))  # not set by flag or environment
     assert early is not None and early.abandoned
@@ -134,5 +134,5 @@ def test_without_a_url_in_flags_or_environment_nothing_is_read_before_the_config
     monkeypatch.setenv("VCPLAN_PASSWORD", "pw")
     begun = recorded_reads(monkeypatch)
     ahead = read_ahead._ReadAhead(None, None, False, None)
-    ahead.begin()
+    ahead.start(None)
     assert begun == [] and ahead.read is None
