@@ -154,7 +154,7 @@ def main() -> int:
     size = sum(len(t) for t in files.values())
 
     t_eval, config = timed(None, lambda: load_config(config_dir, [], []))
-    gc.freeze()  # as the CLI does once the inventory is read (keep_for_the_run)
+    gc.freeze()  # as the CLI does once the inventory is read (kept_for_the_run)
     print(
         f"VMs read: {len(inventory.vms)} in {t_read:.3f} s; declared: {len(config.vms)} "
         f"({len(files)} files, {size / 1e6:.1f} MB of HCL) evaluated in {t_eval:.3f} s "

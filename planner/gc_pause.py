@@ -5,7 +5,8 @@ them), diffing it and writing the plan allocate millions of acyclic objects besi
 heap the caller keeps: the collector re-scanning that heap cost as much as the parsing itself
 (bench/plan.py, bench/inventory.py, docs/performance.md). Reference counting still frees the
 objects. A command whose objects live until it exits freezes them (gc.freeze) before the
-pause ends; else the first allocation after it sets off a pass over all of them.
+pause ends (kept_for_the_run); else the first allocation after it sets off a pass over all
+of them.
 
 The pause is counted, not saved and restored: plan reads vCenter in one thread while it
 evaluates the configuration in another, and with save-and-restore the first to finish would
@@ -39,3 +40,16 @@ def collector_paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _was_enabled:
                 gc.enable()
+
+
+@contextmanager
+def kept_for_the_run() -> Iterator[None]:
+    """What is built inside (the configuration, the inventory, the plan) lives until the process
+    exits: the garbage collector is paused while it is built, and it is then hidden from the
+    collector (gc.freeze) before the collector comes back. Rescanning its millions of objects on
+    every full collection made the diff's time jump by a third on 5,000 VMs (bench/plan.py), and
+    a collector switched back on before the freeze rescans all of it at once
+    (docs/performance.md#the-collector-from-configuration-to-plan)."""
+    with collector_paused():
+        yield
+        gc.freeze()

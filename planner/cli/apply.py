@@ -153,8 +153,9 @@ def _apply(
 ) -> int:
     from planner.apply.interrupt import interrupt_on_signals
     from planner.apply.steps import build_steps
-    from planner.cli.connect import kept_for_the_run, open_provider
+    from planner.cli.connect import open_provider
     from planner.config import load_config
+    from planner.gc_pause import kept_for_the_run
     from planner.plan.diff import plan_changes
     from planner.plan.files import load_plan
     from planner.plan.restarts import default_max_unavailable
@@ -199,7 +200,10 @@ def _apply(
         else:
             assert config is not None
             restarts = list(restart or [])
-            plan = plan_changes(config, inventory, provider.display_url, targets, None, restarts)
+            with kept_for_the_run():  # the plan too, as `plan` keeps it
+                plan = plan_changes(
+                    config, inventory, provider.display_url, targets, None, restarts
+                )
         output.planned(plan)
         if not plan.has_changes:
             if not output.json_mode:

@@ -4,7 +4,6 @@ and a logout at exit. The CLI is the composition root: the only place that impor
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ import typer
 
 from planner.cli.errors import remember_secret
 from planner.config.endpoint import Endpoint, resolve_endpoint
-from planner.gc_pause import collector_paused
 from planner.model import VCenterSettings
 
 if TYPE_CHECKING:
@@ -65,16 +63,3 @@ def warn_if_insecure(endpoint: Endpoint) -> None:
             "(--insecure); anyone on the path can read the credentials",
             file=sys.stderr,
         )
-
-
-@contextmanager
-def kept_for_the_run() -> Iterator[None]:
-    """What is built inside (the configuration, the inventory, the plan) lives until the process
-    exits: the garbage collector is paused while it is built, and it is then hidden from the
-    collector (gc.freeze) before the collector comes back. Rescanning its millions of objects on
-    every full collection made the diff's time jump by a third on 5,000 VMs (bench/plan.py), and
-    a collector switched back on before the freeze rescans all of it at once
-    (docs/performance.md#the-collector-from-configuration-to-plan)."""
-    with collector_paused():
-        yield
-        gc.freeze()

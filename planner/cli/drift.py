@@ -155,11 +155,12 @@ def drift(
       vcplan drift prod/ --watch --format json --webhook https://hooks.example.com/drift
       vcplan drift prod/ --watch --json | jq -c 'select(.kind == "drifted")'
     """
-    from planner.cli.connect import kept_for_the_run, open_provider
+    from planner.cli.connect import open_provider
     from planner.cli.paths import check_writable, output_path, write_file
     from planner.config import load_config
     from planner.drift.attribution import attribute_report, parse_since, wanted
     from planner.drift.findings import compute_drift
+    from planner.gc_pause import kept_for_the_run
     from planner.model.diagnostics import error
     from planner.report.drift import RENDERERS, render_text, summary_line
 

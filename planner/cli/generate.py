@@ -85,8 +85,9 @@ def generate(
       vcplan generate --url vpx://vc.example.com/DC1 --workspace dc1 --out dc1/
       vcplan plan dc1/
     """
-    from planner.cli.connect import kept_for_the_run, open_provider
+    from planner.cli.connect import open_provider
     from planner.config.generate import generate_config, left_out
+    from planner.gc_pause import kept_for_the_run
 
     problem = workspace_problem(workspace)
     if problem:

@@ -38,7 +38,8 @@ def inventory(
       vcplan inventory
       vcplan inventory --url vpx://admin@vc.example.com/DC1/Cluster-A --format json
     """
-    from planner.cli.connect import kept_for_the_run, open_provider
+    from planner.cli.connect import open_provider
+    from planner.gc_pause import kept_for_the_run
     from planner.report.inventory import inventory_json, inventory_table
 
     with open_provider(url, ca_file, insecure, timeout=timeout) as provider:

@@ -74,8 +74,8 @@ def make_plan(
 ) -> Plan:
     """The configuration (all its errors first) and one read of vCenter, overlapped when the
     endpoint needs no prompt (docs/performance.md#overlap), then the diff."""
-    from planner.cli.connect import kept_for_the_run
     from planner.cli.read_ahead import config_and_inventory
+    from planner.gc_pause import kept_for_the_run
     from planner.plan.diff import plan_changes
 
     config, inventory, display_url = config_and_inventory(

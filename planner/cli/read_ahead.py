@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli.connect import kept_for_the_run, open_provider, warn_if_insecure
+from planner.cli.connect import open_provider, warn_if_insecure
 from planner.config.endpoint import Endpoint, resolve_endpoint
+from planner.gc_pause import kept_for_the_run
 from planner.model import DesiredConfig, Inventory, VCenterSettings
 from planner.model.diagnostics import DiagnosticError
 
