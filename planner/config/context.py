@@ -1,6 +1,7 @@
 """Where an expression is evaluated (what its names mean) and how its evaluation fails: the
 Context every expression is evaluated in, and EvalError, which becomes a Diagnostic at the
-sub-expression that caused it. Pure.
+sub-expression that caused it; and did_you_mean, the suggestion every unknown name gets,
+here or in a plan's references. Pure.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ _ENCODER = json.JSONEncoder(check_circular=False)
 
 def plan_to_json(plan: Plan) -> str:
     """One line, like `terraform show -json`: the C encoder does not indent, and a fleet's plan
-    is megabytes (bench/plan.py). `jq .` shows it indented.
+    is megabytes (docs/performance.md#diff-and-render). `jq .` shows it indented.
 
     The document lives only for the encoding, so it shares the plan's before/after dicts
     instead of copying 20-odd entries a VM, the collector is paused while it exists (each

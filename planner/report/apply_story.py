@@ -1,8 +1,8 @@
 """Apply's story per VM, in the user's words (docs/apply.md): a line when a VM's work starts,
 one when it ends; folders get a short line; steps with nothing to do are not told.
 
-Fed by the executor's StepEvents (planner/apply/executor.py) and the plan; returns plain text
-lines (the CLI adds colour and the live display). Must not import pyVmomi, rich or typer.
+Fed by the StepEvents the executor sends (planner/apply/events.py) and the plan; returns plain
+text lines (the CLI adds colour and the live display). Must not import pyVmomi, rich or typer.
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ def _change_pieces(change: VMChange) -> list[Piece]:
 
 def plan_pieces(plan: Plan, max_unavailable: int | None = None) -> list[Piece]:
     """The whole plan as styled pieces: plain text is their concatenation, so pipes and logs
-    skip rich's rendering (the bulk of the time on a fleet, bench/plan.py)."""
+    skip rich's rendering (the bulk of the time on a fleet, docs/performance.md#diff-and-render)."""
     pieces = [(f'Workspace "{plan.workspace}" at {plan.url or "(no URL)"}\n', "bold")]
     changes = [c for c in plan.changes if c.action is not Action.NOOP]
     if changes or plan.tag_categories:
@@ -244,7 +244,7 @@ def plan_text(plan: Plan, max_unavailable: int | None = None) -> Text:
 def render_text(plan: Plan, color: bool = False, max_unavailable: int | None = None) -> str:
     """The plan as text. The plain text's pieces, several a change, are short-lived and
     acyclic, so the collector is paused while they exist: each collection they would trigger
-    could rescan the whole plan too (bench/plan.py)."""
+    could rescan the whole plan too (docs/performance.md#diff-and-render)."""
     if not color:
         with collector_paused():
             pieces = plan_pieces(plan, max_unavailable)
