@@ -95,8 +95,7 @@ class Executor:
         self._down: set[str] = set()  # power-cycled VMs between their window's first and last step
         self._halted: str | None = None  # why no further VM is taken down
         self._ready = ReadyQueue()  # ready steps waiting for a slot
-        self._fates = 0  # counts failures and halts: waiting steps may then be skipped
-        self._fates_seen = 0
+        self._recheck_waiting = False  # a VM failed or the rolling halted since the last look
 
     # --- public -------------------------------------------------------------------------
 
@@ -154,8 +153,8 @@ class Executor:
                     resolved = True
                 else:
                     self._ready.add(step_id, step_id in self._window_start)
-            if self._fates != self._fates_seen:
-                self._fates_seen = self._fates
+            if self._recheck_waiting:
+                self._recheck_waiting = False
                 for step_id in self._ready.drain(self._has_skip_reason):
                     self._skipped(step_id, sorter)
                     resolved = True
@@ -181,7 +180,7 @@ class Executor:
 
     def _brings_back(self, step_id: str) -> bool:
         step = self.graph.steps[step_id]
-        return step.id not in self._window_start and step.is_vm and step.address in self._down
+        return step.is_vm and step.address in self._down
 
     def _has_skip_reason(self, step_id: str) -> bool:
         return self._skip_reason(self.graph.steps[step_id]) is not None
@@ -375,7 +374,7 @@ class Executor:
         sorter.done(step_id)
 
     def _block_vm(self, address: str, reason: str) -> None:
-        self._fates += 1
+        self._recheck_waiting = True
         self._blocked.setdefault(address, f"after {reason}")
         for dependent in self.graph.dependents_closure(address):
             self._blocked.setdefault(dependent, f"depends on {address}, which failed")
@@ -391,7 +390,7 @@ class Executor:
         event = StepEvent(step, status, time.time(), elapsed, task, message)
         down = step.is_vm and step.address in self._down
         if status in (StepStatus.FAILED, StepStatus.SKIPPED) and down and self._halted is None:
-            self._fates += 1
+            self._recheck_waiting = True
             self._halted = (
                 f"not started: {step.address} did not come back, so no further VM is taken down"
             )

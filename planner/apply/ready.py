@@ -35,14 +35,13 @@ class ReadyQueue:
         return down.popleft()[1] if down is not None else None
 
     def pop_first(self, wanted: Callable[[str], bool]) -> str | None:
-        """The step that became ready first among those `wanted` says yes to (after Ctrl-C:
-        the steps that bring a VM back); None when there is none."""
-        found = [item for queue in (self._down, self._other) for item in queue if wanted(item[1])]
-        if not found:
-            return None
-        first = min(found)
-        (self._down if first in self._down else self._other).remove(first)
-        return first[1]
+        """The step that became ready first among those that take no VM down and `wanted`
+        says yes to (after Ctrl-C: the steps that bring a VM back); None when there is none."""
+        for i, (_, step_id) in enumerate(self._other):
+            if wanted(step_id):
+                del self._other[i]
+                return step_id
+        return None
 
     def drain(self, wanted: Callable[[str], bool]) -> list[str]:
         """Take out the steps `wanted` says yes to, in order; the others keep waiting."""

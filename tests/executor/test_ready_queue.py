@@ -37,3 +37,9 @@ def test_pop_first_takes_the_earliest_wanted_step_and_keeps_the_others_in_order(
     assert ready.pop_first(lambda s: s in {"d", "c"}) == "c"
     assert ready.pop_first(lambda s: s == "x") is None
     assert [ready.pop_next(may_take_down=True) for _ in range(4)] == ["a", "b", "d", None]
+
+
+def test_pop_first_never_takes_a_step_that_takes_a_vm_down() -> None:
+    ready = queue_of(("down", True), ("up", False))
+    assert ready.pop_first(lambda s: s == "down") is None
+    assert ready.pop_next(may_take_down=True) == "down"
