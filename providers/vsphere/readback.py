@@ -60,7 +60,6 @@ class ReadBack:
         self._lock = threading.Lock()
         self._topology: Topology | None = None
         self._fields: dict[int, str] = {}
-        self._networks: dict[str, str] = {}
         self._template: tuple[tuple[str, str], tuple[bytes, bytes] | None] | None = None
 
     def read_vm(self, moref: str) -> LiveVM | None:
@@ -69,8 +68,8 @@ class ReadBack:
         live = None
         if props is not None:
             record = plain_record(props)
-            topology, fields, networks = self._names(record)
-            live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+            topology, fields = self._names(record)
+            live = live_vm(moref, record, topology, fields, self.session.is_esx)
         if live is None:
             self._check_session()
         return live
@@ -90,8 +89,8 @@ class ReadBack:
             record = records.get(moref)
             live = None
             if record:
-                topology, fields, networks = self._names(record)
-                live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+                topology, fields = self._names(record)
+                live = live_vm(moref, record, topology, fields, self.session.is_esx)
             result[moref] = live if live is not None else self.read_vm(moref)
         return result
 
@@ -142,12 +141,12 @@ class ReadBack:
         if current is None:
             raise SessionExpired("the vCenter session is no longer valid")
 
-    def _names(self, record: Mapping[str, Any]) -> tuple[Topology, dict[int, str], dict[str, str]]:
+    def _names(self, record: Mapping[str, Any]) -> tuple[Topology, dict[int, str]]:
         with self._lock:
             if self._topology is None or not self._knows(record):
                 self._refresh()
             assert self._topology is not None
-            return self._topology, self._fields, self._networks
+            return self._topology, self._fields
 
     def _knows(self, record: Mapping[str, Any]) -> bool:
         assert self._topology is not None
@@ -162,5 +161,4 @@ class ReadBack:
         topology = call(Topology, self.session)  # an expired session is SessionExpired here too
         manager = self.session.content.customFieldsManager
         self._fields = {f.key: f.name for f in (call(lambda: manager.field) if manager else [])}
-        self._networks = {m: n.name for m, n in topology.nodes.items() if n.kind == "network"}
         self._topology = topology
