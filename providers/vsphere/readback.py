@@ -60,7 +60,8 @@ class ReadBack:
         self._lock = threading.Lock()
         self._topology: Topology | None = None
         self._fields: dict[int, str] = {}
-        self._template: tuple[tuple[str, str], tuple[bytes, bytes] | None] | None = None
+        self._template: tuple[bytes, bytes] | None = None
+        self._template_built = False
 
     def read_vm(self, moref: str) -> LiveVM | None:
         """The VM as it is now; None when it is gone."""
@@ -107,14 +108,19 @@ class ReadBack:
         """The wave's RetrievePropertiesEx: serialized by pyVmomi once, for one placeholder VM,
         then its ObjectSpec repeated a VM (building and serializing them was a fifth of a small
         wave's read, on the way from one VM back to the next one down)."""
-        key = (stub.versionId, collector._moId)
-        if self._template is None or self._template[0] != key:
-            self._template = (key, _around_one(stub, collector))
-        around = self._template[1]
+        if not self._template_built:
+            self._template, self._template_built = _around_one(stub, collector), True
+        around = self._template
         if around is None:
             return _wave_request(stub, collector, morefs)
         objects = (_OBJECT_SPEC.replace(_PLACEHOLDER, escape(m).encode()) for m in morefs)
         return around[0] + b"".join(objects) + around[1]
+
+    def reset(self) -> None:
+        """After a relogin: the new session's stub negotiated its API version anew, and the wave
+        template is that version's serialization. The same vCenter gives the same version (and
+        the collector keeps its moid), so this costs one serialization per relogin, no more."""
+        self._template, self._template_built = None, False
 
     def _properties(self, moref: str) -> dict[str, Any] | None:
         pc = vmodl.query.PropertyCollector
