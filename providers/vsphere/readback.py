@@ -35,14 +35,21 @@ _PLACEHOLDER = b"vcplan-wave-vm"
 _OBJECT_SPEC = b'<objectSet><obj type="VirtualMachine">' + _PLACEHOLDER + b"</obj></objectSet>"
 
 
-def _wave_request(stub: Any, collector: Any, morefs: Sequence[str]) -> bytes:
-    """The RetrievePropertiesEx of these VMs, as pyVmomi serializes it."""
+def _vm_spec(stub: Any, morefs: Sequence[str], missing: bool) -> Any:
+    """The FilterSpec of these VMs' properties. `missing`: a VM gone meanwhile is reported
+    in the results instead of failing the whole read (a wave); a lone VM's read lets it fail,
+    which is how it learns the VM is gone."""
     pc = vmodl.query.PropertyCollector
-    spec = pc.FilterSpec(
+    return pc.FilterSpec(
         objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(m, stub)) for m in morefs],
         propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
-        reportMissingObjectsInResults=True,
+        reportMissingObjectsInResults=missing,
     )
+
+
+def _wave_request(stub: Any, collector: Any, morefs: Sequence[str]) -> bytes:
+    """The RetrievePropertiesEx of these VMs, as pyVmomi serializes it."""
+    spec = _vm_spec(stub, morefs, missing=True)
     return retrieve_request(stub, collector, spec, retrieve_options())
 
 
@@ -123,16 +130,12 @@ class ReadBack:
         self._template, self._template_built = None, False
 
     def _properties(self, moref: str) -> dict[str, Any] | None:
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moref, self.session.si._stub))],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
-        )
+        spec = _vm_spec(self.session.si._stub, [moref], missing=False)
         try:
             result = call(
                 self.session.content.propertyCollector.RetrievePropertiesEx,
                 [spec],
-                pc.RetrieveOptions(),
+                vmodl.query.PropertyCollector.RetrieveOptions(),
             )
         except OperationRefused:
             return None  # ManagedObjectNotFound: deleted behind our back, or so it seems
