@@ -175,6 +175,12 @@ class Topology:
     def datastore_names(self, moids: Sequence[str]) -> tuple[str, ...]:
         return tuple(sorted(self.nodes[d].name for d in moids if d in self.nodes))
 
+    def network_name(self, moid: str) -> str | None:
+        """A network's or distributed portgroup's name; None for what is not a known network,
+        so a NIC falls back to what its backing says. One lookup: it runs per NIC of every VM."""
+        node = self.nodes.get(moid)
+        return node.name if node is not None and node.kind == "network" else None
+
     def datacenter_of(self, moid: str) -> str | None:
         for _, node in self.ancestors(moid):
             if node.kind == "datacenter":
@@ -278,7 +284,6 @@ def read_inventory(session: Session, scope: Scope, tags_for: TagsFor | None = No
     esx = session.is_esx
     fields_manager = session.content.customFieldsManager
     field_names = {f.key: f.name for f in (fields_manager.field if fields_manager else [])}
-    network_names = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
 
     root = session.content.rootFolder
     if scope.datacenter:
@@ -294,7 +299,7 @@ def read_inventory(session: Session, scope: Scope, tags_for: TagsFor | None = No
         by_moref = tags.result() if tags is not None else None
         for moid, props in page:
             vm_tags = by_moref.get(moid, {}) if by_moref is not None else None
-            vm = live_vm(moid, props, topo, field_names, network_names, esx, vm_tags)
+            vm = live_vm(moid, props, topo, field_names, esx, vm_tags)
             if vm is not None and in_scope(vm, scope):
                 vms.append(vm)
 

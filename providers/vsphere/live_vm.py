@@ -26,7 +26,8 @@ from providers.vsphere.wire import DeviceRecord
 
 
 class Placement(Protocol):
-    """The names of what a VM sits in (providers/vsphere/inventory.py's Topology)."""
+    """The names of what a VM sits in and its NICs are on (providers/vsphere/inventory.py's
+    Topology)."""
 
     def host_name(self, moid: str) -> str: ...
     def datacenter_of(self, moid: str) -> str | None: ...
@@ -34,6 +35,7 @@ class Placement(Protocol):
     def folder_path(self, folder_moid: str | None) -> str: ...
     def pool_path(self, pool_moid: str | None) -> str: ...
     def datastore_names(self, moids: Sequence[str]) -> tuple[str, ...]: ...
+    def network_name(self, moid: str) -> str | None: ...
 
 
 VMTags = Mapping[str, tuple[str, ...]]  # category -> sorted tag names
@@ -46,7 +48,7 @@ POWER = {
 
 
 def _disks_and_nics(
-    devices: Sequence[DeviceRecord], network_names: Mapping[str, str]
+    devices: Sequence[DeviceRecord], topo: Placement
 ) -> tuple[tuple[Disk, ...], tuple[Nic, ...]]:
     """Disks in bus order (controller, unit); NICs in device-list order, which is the order
     they were added ("Network adapter 1, 2"; vcsim gives added NICs lower keys and units than
@@ -56,16 +58,17 @@ def _disks_and_nics(
         for d in sorted(devices, key=lambda d: (d.controller_key, d.unit_number))
         if d.kind == "disk"
     )
-    nics = tuple(Nic(network=_nic_network(d, network_names)) for d in devices if d.kind == "nic")
+    nics = tuple(Nic(network=_nic_network(d, topo)) for d in devices if d.kind == "nic")
     return disks, nics
 
 
-def _nic_network(dev: DeviceRecord, network_names: Mapping[str, str]) -> str:
-    """A distributed portgroup's key is its moid on vCenter, so one name table serves both."""
-    if dev.network is not None and dev.network in network_names:
-        return network_names[dev.network]
+def _nic_network(dev: DeviceRecord, topo: Placement) -> str:
+    """A distributed portgroup's key is its moid on vCenter, so one name lookup serves both."""
+    if dev.network is not None and (name := topo.network_name(dev.network)) is not None:
+        return name
     if dev.portgroup_key:
-        return network_names.get(dev.portgroup_key, dev.portgroup_key)
+        name = topo.network_name(dev.portgroup_key)
+        return dev.portgroup_key if name is None else name
     return dev.device_name or dev.opaque_id or ""
 
 
@@ -80,7 +83,6 @@ def live_vm(
     props: Mapping[str, Any],
     topo: Placement,
     field_names: Mapping[int, str],
-    network_names: Mapping[str, str],
     esx: bool,
     tags: VMTags | None = None,
 ) -> LiveVM | None:
@@ -88,7 +90,7 @@ def live_vm(
     if not host or "config.hardware.numCPU" not in props:
         return None  # an orphaned or inaccessible VM has no placement or config to plan against
     cluster, _standalone = topo.compute_of(host)
-    disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], network_names)
+    disks, nics = _disks_and_nics(props.get("config.hardware.device") or [], topo)
     extra = _extra_config(props)
     custom, pending = read_markers(props, field_names, extra, esx)
     return LiveVM(

@@ -138,7 +138,9 @@ class ExecutorMixin:
         self.tag_ops.close()
         self.session.relogin()
         _widen_pool(self.session)
-        self._parts()[1].reset()
+        operations, waiter = self._parts()
+        operations.readback.reset()
+        waiter.reset()
 
 
 def _widen_pool(session: Session) -> None:

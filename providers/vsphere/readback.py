@@ -35,14 +35,21 @@ _PLACEHOLDER = b"vcplan-wave-vm"
 _OBJECT_SPEC = b'<objectSet><obj type="VirtualMachine">' + _PLACEHOLDER + b"</obj></objectSet>"
 
 
-def _wave_request(stub: Any, collector: Any, morefs: Sequence[str]) -> bytes:
-    """The RetrievePropertiesEx of these VMs, as pyVmomi serializes it."""
+def _vm_spec(stub: Any, morefs: Sequence[str], missing: bool) -> Any:
+    """The FilterSpec of these VMs' properties. `missing`: a VM gone meanwhile is reported
+    in the results instead of failing the whole read (a wave); a lone VM's read lets it fail,
+    which is how it learns the VM is gone."""
     pc = vmodl.query.PropertyCollector
-    spec = pc.FilterSpec(
+    return pc.FilterSpec(
         objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(m, stub)) for m in morefs],
         propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
-        reportMissingObjectsInResults=True,
+        reportMissingObjectsInResults=missing,
     )
+
+
+def _wave_request(stub: Any, collector: Any, morefs: Sequence[str]) -> bytes:
+    """The RetrievePropertiesEx of these VMs, as pyVmomi serializes it."""
+    spec = _vm_spec(stub, morefs, missing=True)
     return retrieve_request(stub, collector, spec, retrieve_options())
 
 
@@ -60,8 +67,8 @@ class ReadBack:
         self._lock = threading.Lock()
         self._topology: Topology | None = None
         self._fields: dict[int, str] = {}
-        self._networks: dict[str, str] = {}
-        self._template: tuple[tuple[str, str], tuple[bytes, bytes] | None] | None = None
+        self._template: tuple[bytes, bytes] | None = None
+        self._template_built = False
 
     def read_vm(self, moref: str) -> LiveVM | None:
         """The VM as it is now; None when it is gone."""
@@ -69,8 +76,8 @@ class ReadBack:
         live = None
         if props is not None:
             record = plain_record(props)
-            topology, fields, networks = self._names(record)
-            live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+            topology, fields = self._names(record)
+            live = live_vm(moref, record, topology, fields, self.session.is_esx)
         if live is None:
             self._check_session()
         return live
@@ -90,8 +97,8 @@ class ReadBack:
             record = records.get(moref)
             live = None
             if record:
-                topology, fields, networks = self._names(record)
-                live = live_vm(moref, record, topology, fields, networks, self.session.is_esx)
+                topology, fields = self._names(record)
+                live = live_vm(moref, record, topology, fields, self.session.is_esx)
             result[moref] = live if live is not None else self.read_vm(moref)
         return result
 
@@ -108,26 +115,27 @@ class ReadBack:
         """The wave's RetrievePropertiesEx: serialized by pyVmomi once, for one placeholder VM,
         then its ObjectSpec repeated a VM (building and serializing them was a fifth of a small
         wave's read, on the way from one VM back to the next one down)."""
-        key = (stub.versionId, collector._moId)
-        if self._template is None or self._template[0] != key:
-            self._template = (key, _around_one(stub, collector))
-        around = self._template[1]
+        if not self._template_built:
+            self._template, self._template_built = _around_one(stub, collector), True
+        around = self._template
         if around is None:
             return _wave_request(stub, collector, morefs)
         objects = (_OBJECT_SPEC.replace(_PLACEHOLDER, escape(m).encode()) for m in morefs)
         return around[0] + b"".join(objects) + around[1]
 
+    def reset(self) -> None:
+        """After a relogin: the new session's stub negotiated its API version anew, and the wave
+        template is that version's serialization. The same vCenter gives the same version (and
+        the collector keeps its moid), so this costs one serialization per relogin, no more."""
+        self._template, self._template_built = None, False
+
     def _properties(self, moref: str) -> dict[str, Any] | None:
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[pc.ObjectSpec(obj=vim.VirtualMachine(moref, self.session.si._stub))],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PROPERTIES)],
-        )
+        spec = _vm_spec(self.session.si._stub, [moref], missing=False)
         try:
             result = call(
                 self.session.content.propertyCollector.RetrievePropertiesEx,
                 [spec],
-                pc.RetrieveOptions(),
+                vmodl.query.PropertyCollector.RetrieveOptions(),
             )
         except OperationRefused:
             return None  # ManagedObjectNotFound: deleted behind our back, or so it seems
@@ -142,12 +150,12 @@ class ReadBack:
         if current is None:
             raise SessionExpired("the vCenter session is no longer valid")
 
-    def _names(self, record: Mapping[str, Any]) -> tuple[Topology, dict[int, str], dict[str, str]]:
+    def _names(self, record: Mapping[str, Any]) -> tuple[Topology, dict[int, str]]:
         with self._lock:
             if self._topology is None or not self._knows(record):
                 self._refresh()
             assert self._topology is not None
-            return self._topology, self._fields, self._networks
+            return self._topology, self._fields
 
     def _knows(self, record: Mapping[str, Any]) -> bool:
         assert self._topology is not None
@@ -162,5 +170,4 @@ class ReadBack:
         topology = call(Topology, self.session)  # an expired session is SessionExpired here too
         manager = self.session.content.customFieldsManager
         self._fields = {f.key: f.name for f in (call(lambda: manager.field) if manager else [])}
-        self._networks = {m: n.name for m, n in topology.nodes.items() if n.kind == "network"}
         self._topology = topology

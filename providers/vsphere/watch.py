@@ -54,10 +54,9 @@ def vm_converter(
     esx = session.is_esx
     fields = session.content.customFieldsManager
     field_names = {f.key: f.name for f in (fields.field if fields else [])}
-    networks = {moid: n.name for moid, n in topo.nodes.items() if n.kind == "network"}
 
     def convert(moid: str, record: Mapping[str, Any]) -> LiveVM | None:
-        vm = live_vm(moid, record, topo, field_names, networks, esx)
+        vm = live_vm(moid, record, topo, field_names, esx)
         return vm if vm is not None and in_scope(vm, scope) else None
 
     return (

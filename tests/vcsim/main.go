@@ -156,6 +156,19 @@ func newExtension() *extension {
 	}
 }
 
+// afterCall is the internal context in the name of ctx's user, for work that a call sets going
+// and that runs after the call has ended (a queued task): ctx ends with its request, while
+// vCenter still names the user who asked in the events of that work.
+func (x *extension) afterCall(ctx *simulator.Context) *simulator.Context {
+	session := *x.internal.Session
+	if ctx.Session != nil {
+		session.UserName = ctx.Session.UserName
+	}
+	later := *x.internal
+	later.Session = &session
+	return &later
+}
+
 // postEvent posts events as ctx's user, as the simulator's own methods do.
 func postEvent(ctx *simulator.Context, events ...types.BaseEvent) {
 	m := simulator.Map.EventManager()
@@ -556,6 +569,10 @@ func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap
 	req.This = h.target()
 	body := new(methods.ResetVM_TaskBody)
 	fault := h.withVM(ctx, func(vm *simulator.VirtualMachine) {
+		runs := ctx
+		if h.x.resetTaskDelay > 0 {
+			runs = h.x.afterCall(ctx)
+		}
 		task := simulator.CreateTask(vm, "reset", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 			if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
 				return nil, &types.InvalidPowerState{
@@ -563,7 +580,7 @@ func (h *hook) ResetVMTask(ctx *simulator.Context, req *types.ResetVM_Task) soap
 					ExistingState:  vm.Runtime.PowerState,
 				}
 			}
-			postEvent(ctx, &types.VmResettingEvent{VmEvent: vmEvent(vm)})
+			postEvent(runs, &types.VmResettingEvent{VmEvent: vmEvent(vm)})
 			now := time.Now()
 			simulator.Map.Update(vm, []types.PropertyChange{
 				{Name: "runtime.bootTime", Val: now},
