@@ -26,7 +26,7 @@ from typing import Any
 
 from planner.model.diagnostics import error
 from providers.vsphere.pages import TOKEN_TEXT
-from providers.vsphere.soap import pooled_connection, soap_headers
+from providers.vsphere.soap import pooled_connection, send
 
 READ_CHUNK = 1 << 16
 QUEUE_CHUNKS = 256  # 16 MB of a response ahead of the parser at most: the socket waits then
@@ -100,8 +100,7 @@ def _page(
     """One request on `conn`: the response's bytes as they arrive, then its token (found by
     `scan`, which the caller may watch as the bytes go by)."""
     roomy(conn)
-    conn.request("POST", stub.path, body, soap_headers(stub))
-    resp = conn.getresponse()
+    resp = send(conn, stub, body)
     if resp.status != 200:
         raise error(f"vCenter refused the inventory read: {_refusal(resp)}")
     scan = scan or TokenScan()

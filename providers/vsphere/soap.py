@@ -57,22 +57,29 @@ def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> byte
     return body if isinstance(body, bytes) else body.encode()
 
 
+def send(conn: Any, stub: Any, body: bytes | str) -> http.client.HTTPResponse:
+    """`body` POSTed on `conn` as pyVmomi posts it, up to the answer's head (its body is the
+    caller's to read). A cookie vCenter sets on any answer is kept, as pyVmomi's InvokeMethod
+    keeps it: every request vcplan sends itself goes through here, so none misses one."""
+    conn.request("POST", stub.path, body, soap_headers(stub))
+    resp: http.client.HTTPResponse = conn.getresponse()
+    if cookie := resp.getheader("Set-Cookie"):
+        _keep_cookie(stub, cookie)
+    return resp
+
+
 def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
     """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)."""
     with pooled_connection(stub) as conn:
-        conn.request("POST", stub.path, body, soap_headers(stub))
-        resp = conn.getresponse()
+        resp = send(conn, stub, body)
         data = resp.read()
-    if cookie := resp.getheader("Set-Cookie"):
-        _keep_cookie(stub, cookie)
     return resp.status, resp.reason, data
 
 
 def _keep_cookie(stub: Any, cookie: str) -> None:
     """What pyVmomi does with a cookie vCenter sets on any answer: later calls send it."""
     stub.cookie = cookie
-    session = SimpleCookie(cookie).get(SoapAdapter.COOKIE_NAME)
-    if session and isinstance(stub, SoapAdapter.SoapStubAdapter):
+    if session := SimpleCookie(cookie).get(SoapAdapter.COOKIE_NAME):
         super(SoapAdapter.SoapStubAdapter, stub).SetSessionId(session.value)
 
 
