@@ -69,9 +69,14 @@ def send(conn: Any, stub: Any, body: bytes | str) -> http.client.HTTPResponse:
 
 
 def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
-    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)."""
+    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)
+    of an answer (200) or a fault (500). Any other status raises http.client.HTTPException,
+    as pyVmomi does, and the connection is closed rather than pooled: what answered may not
+    be vCenter (a proxy), and the connection is not known to be fit for another request."""
     with pooled_connection(stub) as conn:
         resp = send(conn, stub, body)
+        if resp.status not in (200, 500):
+            raise http.client.HTTPException(f"{resp.status} {resp.reason}")
         data = resp.read()
     return resp.status, resp.reason, data
 

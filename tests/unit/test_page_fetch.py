@@ -1,7 +1,7 @@
 """Fetching the inventory pages over HTTP (docs/performance.md#pipelined-pages), against a
 local HTTP server standing in for vCenter's front end: what reaches the user when vCenter
-answers with something other than a page, a read stopped early, and a session cookie vCenter
-sets on a page (kept by pyVmomi's own stub)."""
+answers with something other than a page, a read stopped early, a session cookie vCenter
+sets on a page (kept by pyVmomi's own stub), and a call's connection after an HTTP error."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pyVmomi import SoapAdapter
 
 from planner.model.diagnostics import DiagnosticError
 from providers.vsphere.page_fetch import pipelined_pages, roomy, serial_pages
+from providers.vsphere.soap import post
 from tests.unit.test_page_reader import response
 
 PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
@@ -235,3 +236,15 @@ def test_a_session_cookie_set_on_a_page_is_sent_with_the_next_request(
     list(pages(real, b"first", next_body))
     assert Handler.cookies == ['vmware_soap_session="before"', Handler.set_cookie]
     assert real.sessionId == "renewed"
+
+
+def test_an_http_error_is_raised_as_pyvmomi_raises_it_and_its_connection_is_not_pooled(
+    stub: Stub,
+) -> None:
+    real = pyvmomi_stub(stub)
+    post(real, b"first")
+    assert len(real.pool) == 1  # an answer gives its connection back
+    Handler.status = 503  # a proxy in front of vCenter
+    with pytest.raises(http.client.HTTPException, match="^503 Service Unavailable$"):
+        post(real, b"first")
+    assert real.pool == []
