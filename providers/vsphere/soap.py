@@ -36,11 +36,12 @@ def soap_headers(stub: Any) -> dict[str, str]:
 
 
 @contextmanager
-def pooled_connection(stub: Any) -> Iterator[Any]:
-    """A connection of pyVmomi's pool, given back when the block ends; on any error (an
-    abandoned read too) it is closed and the pool dropped, as pyVmomi does: the server may be
-    sick, or the connection left in the middle of an answer."""
-    conn = stub.GetConnection()
+def pooled_connection(stub: Any, conn: Any = None) -> Iterator[Any]:
+    """A connection of pyVmomi's pool (`conn`, if the caller took it already), given back when
+    the block ends; on any error (an abandoned read too) it is closed and the pool dropped, as
+    pyVmomi does: the server may be sick, or the connection left in the middle of an answer."""
+    if conn is None:
+        conn = stub.GetConnection()
     try:
         yield conn
     except BaseException:
