@@ -10,7 +10,7 @@ from pyVmomi import vim
 
 from providers.vsphere.inventory import VM_PROPERTIES, retrieve_options, view_filter_spec
 from providers.vsphere.page_fetch import TokenScan
-from providers.vsphere.soap import post, retrieve_request
+from providers.vsphere.soap import continue_request, post, retrieve_request
 
 
 def raw_fetch(si: Any) -> tuple[float, int]:
@@ -21,7 +21,6 @@ def raw_fetch(si: Any) -> tuple[float, int]:
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
     collector = content.propertyCollector
     spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
-    cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
     total = 0
     start = time.perf_counter()
     body = retrieve_request(stub, collector, spec, retrieve_options())
@@ -33,7 +32,7 @@ def raw_fetch(si: Any) -> tuple[float, int]:
         token = scan.close()
         if not token:
             break
-        body = stub.SerializeRequest(collector, cont, [token])
+        body = continue_request(stub, collector, token)
     elapsed = time.perf_counter() - start
     view.DestroyView()
     return elapsed, total

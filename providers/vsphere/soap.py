@@ -54,7 +54,16 @@ def pooled_connection(stub: Any, conn: Any = None) -> Iterator[Any]:
 def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> bytes:
     """RetrievePropertiesEx([spec], options) as pyVmomi serializes it."""
     method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    body = stub.SerializeRequest(collector, method, [[spec], options])
+    return _bytes(stub.SerializeRequest(collector, method, [[spec], options]))
+
+
+def continue_request(stub: Any, collector: Any, token: str) -> bytes:
+    """ContinueRetrievePropertiesEx(token), the next page's request, as pyVmomi serializes it."""
+    method = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+    return _bytes(stub.SerializeRequest(collector, method, [token]))
+
+
+def _bytes(body: bytes | str) -> bytes:
     return body if isinstance(body, bytes) else body.encode()
 
 
@@ -133,13 +142,13 @@ def retrieve_leaves(
     if options is None:
         options = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector.RetrieveOptions")()
     body: bytes | None = retrieve_request(stub, collector, spec, options)
-    more = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+    result = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx").result
     values: dict[str, dict[str, Any]] = {}
     structured: list[str] = []
     while body is not None:
         status, reason, data = post(stub, body)
         if status != 200:
-            refused(stub, status, reason, data, more.result)  # RetrieveResult, as the first
+            refused(stub, status, reason, data, result)  # RetrieveResult, as the first
         root = ET.fromstring(data)
         for objects in root.iter(f"{VIM}objects"):
             moid = objects.findtext(f"{VIM}obj") or ""
@@ -149,7 +158,7 @@ def retrieve_leaves(
             else:
                 values[moid] = props
         token = root.findtext(_TOKEN)
-        body = stub.SerializeRequest(collector, more, [token]) if token else None
+        body = continue_request(stub, collector, token) if token else None
     return values, structured
 
 
