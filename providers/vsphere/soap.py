@@ -4,9 +4,13 @@
 The request is serialized by pyVmomi and sent on its connection with its session cookie; only
 a successful answer is read here, with a regular expression or the C XML parser, instead of
 pyVmomi's deserializer (about 0.3 ms of the interpreter lock a call, and an apply's hops come
-in bursts: 50 VMs back within 30 ms, each one's next call waiting for the lock). A fault, or an
-answer of a shape this module does not expect, goes to pyVmomi's deserializer, so it is raised
-or returned exactly as a pyVmomi call would.
+in bursts: 50 VMs back within 30 ms, each one's next call waiting for the lock). A fault is
+read by pyVmomi's deserializer and raised, another HTTP error raises http.client.HTTPException,
+as a pyVmomi call would. An answer of a shape this module does not expect is handled per call:
+`invoke` hands it to pyVmomi's deserializer, so it is returned as a pyVmomi call would return
+it; `retrieve_leaves` returns the objects with a structured value apart, for its caller to
+read through pyVmomi, and raises ET.ParseError on malformed XML (where pyVmomi raises expat's
+ExpatError).
 """
 
 from __future__ import annotations
