@@ -10,7 +10,7 @@ from pyVmomi import vim
 
 from providers.vsphere.inventory import VM_PROPERTIES, retrieve_options, view_filter_spec
 from providers.vsphere.page_fetch import TokenScan
-from providers.vsphere.soap import soap_headers
+from providers.vsphere.soap import continue_request, post, retrieve_request
 
 
 def raw_fetch(si: Any) -> tuple[float, int]:
@@ -21,24 +21,18 @@ def raw_fetch(si: Any) -> tuple[float, int]:
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
     collector = content.propertyCollector
     spec = view_filter_spec(view, {vim.VirtualMachine: VM_PROPERTIES})
-    info = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    cont = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
-    headers = soap_headers(stub)
     total = 0
     start = time.perf_counter()
-    body = stub.SerializeRequest(collector, info, [[spec], retrieve_options()])
+    body = retrieve_request(stub, collector, spec, retrieve_options())
     while True:
-        conn = stub.GetConnection()
-        conn.request("POST", stub.path, body, headers)
-        data = conn.getresponse().read()
-        stub.ReturnConnection(conn)
+        _, _, data = post(stub, body)
         total += len(data)
         scan = TokenScan()  # before the objects (the WSDL's order) or after them
         scan.feed(data)
         token = scan.close()
         if not token:
             break
-        body = stub.SerializeRequest(collector, cont, [token])
+        body = continue_request(stub, collector, token)
     elapsed = time.perf_counter() - start
     view.DestroyView()
     return elapsed, total

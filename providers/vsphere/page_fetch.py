@@ -26,7 +26,7 @@ from typing import Any
 
 from planner.model.diagnostics import error
 from providers.vsphere.pages import TOKEN_TEXT
-from providers.vsphere.soap import pooled_connection, soap_headers
+from providers.vsphere.soap import pooled_connection, send
 
 READ_CHUNK = 1 << 16
 QUEUE_CHUNKS = 256  # 16 MB of a response ahead of the parser at most: the socket waits then
@@ -100,8 +100,7 @@ def _page(
     """One request on `conn`: the response's bytes as they arrive, then its token (found by
     `scan`, which the caller may watch as the bytes go by)."""
     roomy(conn)
-    conn.request("POST", stub.path, body, soap_headers(stub))
-    resp = conn.getresponse()
+    resp = send(conn, stub, body)
     if resp.status != 200:
         raise error(f"vCenter refused the inventory read: {_refusal(resp)}")
     scan = scan or TokenScan()
@@ -146,7 +145,8 @@ STOP_WAIT = 2.0  # seconds a stopped read waits for its threads; they are daemon
 class _Fetch:
     """One page's request, in a thread and on a connection of its own: the response's bytes
     as they arrive, then its token (or the exception that ended it), on a bounded queue.
-    `early` is the page's token as soon as the bytes before its first `objects` hold it."""
+    `early` is the page's token as soon as the bytes before its first `objects` hold it.
+    The connection is taken here, not in the thread, so that `ended` can always shut it."""
 
     def __init__(self, stub: Any, body: bytes | str):
         self.out: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
@@ -171,18 +171,15 @@ class _Fetch:
     def _run(self, body: bytes | str) -> None:
         scan = TokenScan()
         try:
-            for item in _page(self._conn, self._stub, body, scan):
-                if self.early is None and scan.token is not None:
-                    self.early = scan.token  # set before the chunk that showed it is queued
-                if not self._put(item):
-                    raise _Stopped
+            with pooled_connection(self._stub, self._conn) as conn:
+                for item in _page(conn, self._stub, body, scan):
+                    if self.early is None and scan.token is not None:
+                        self.early = scan.token  # set before the chunk that showed it is queued
+                    if not self._put(item):
+                        raise _Stopped
         except BaseException as exc:  # handed to the parsing side, which raises it
-            self._conn.close()
-            self._stub.DropConnections()
             if not isinstance(exc, _Stopped):
                 self._put(exc)
-        else:
-            self._stub.ReturnConnection(self._conn)
 
     def stop(self) -> None:
         self._stop.set()

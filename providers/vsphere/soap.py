@@ -4,9 +4,13 @@
 The request is serialized by pyVmomi and sent on its connection with its session cookie; only
 a successful answer is read here, with a regular expression or the C XML parser, instead of
 pyVmomi's deserializer (about 0.3 ms of the interpreter lock a call, and an apply's hops come
-in bursts: 50 VMs back within 30 ms, each one's next call waiting for the lock). A fault, or an
-answer of a shape this module does not expect, goes to pyVmomi's deserializer, so it is raised
-or returned exactly as a pyVmomi call would.
+in bursts: 50 VMs back within 30 ms, each one's next call waiting for the lock). A fault is
+read by pyVmomi's deserializer and raised, another HTTP error raises http.client.HTTPException,
+as a pyVmomi call would. An answer of a shape this module does not expect is handled per call:
+`invoke` hands it to pyVmomi's deserializer, so it is returned as a pyVmomi call would return
+it; `retrieve_leaves` returns the objects with a structured value apart, for its caller to
+read through pyVmomi, and raises ET.ParseError on malformed XML (where pyVmomi raises expat's
+ExpatError).
 """
 
 from __future__ import annotations
@@ -36,11 +40,12 @@ def soap_headers(stub: Any) -> dict[str, str]:
 
 
 @contextmanager
-def pooled_connection(stub: Any) -> Iterator[Any]:
-    """A connection of pyVmomi's pool, given back when the block ends; on any error (an
-    abandoned read too) it is closed and the pool dropped, as pyVmomi does: the server may be
-    sick, or the connection left in the middle of an answer."""
-    conn = stub.GetConnection()
+def pooled_connection(stub: Any, conn: Any = None) -> Iterator[Any]:
+    """A connection of pyVmomi's pool (`conn`, if the caller took it already), given back when
+    the block ends; on any error (an abandoned read too) it is closed and the pool dropped, as
+    pyVmomi does: the server may be sick, or the connection left in the middle of an answer."""
+    if conn is None:
+        conn = stub.GetConnection()
     try:
         yield conn
     except BaseException:
@@ -53,26 +58,47 @@ def pooled_connection(stub: Any) -> Iterator[Any]:
 def retrieve_request(stub: Any, collector: Any, spec: Any, options: Any) -> bytes:
     """RetrievePropertiesEx([spec], options) as pyVmomi serializes it."""
     method = type(collector)._GetMethodInfo("RetrievePropertiesEx")
-    body = stub.SerializeRequest(collector, method, [[spec], options])
+    return _bytes(stub.SerializeRequest(collector, method, [[spec], options]))
+
+
+def continue_request(stub: Any, collector: Any, token: str) -> bytes:
+    """ContinueRetrievePropertiesEx(token), the next page's request, as pyVmomi serializes it."""
+    method = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+    return _bytes(stub.SerializeRequest(collector, method, [token]))
+
+
+def _bytes(body: bytes | str) -> bytes:
     return body if isinstance(body, bytes) else body.encode()
 
 
-def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
-    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)."""
-    with pooled_connection(stub) as conn:
-        conn.request("POST", stub.path, body, soap_headers(stub))
-        resp = conn.getresponse()
-        data = resp.read()
+def send(conn: Any, stub: Any, body: bytes | str) -> http.client.HTTPResponse:
+    """`body` POSTed on `conn` as pyVmomi posts it, up to the answer's head (its body is the
+    caller's to read). A cookie vCenter sets on any answer is kept, as pyVmomi's InvokeMethod
+    keeps it: every request vcplan sends itself goes through here, so none misses one."""
+    conn.request("POST", stub.path, body, soap_headers(stub))
+    resp: http.client.HTTPResponse = conn.getresponse()
     if cookie := resp.getheader("Set-Cookie"):
         _keep_cookie(stub, cookie)
+    return resp
+
+
+def post(stub: Any, body: bytes | str) -> tuple[int, str, bytes]:
+    """One request on a connection of pyVmomi's pool: (HTTP status, reason, the whole body)
+    of an answer (200) or a fault (500). Any other status raises http.client.HTTPException,
+    as pyVmomi does, and the connection is closed rather than pooled: what answered may not
+    be vCenter (a proxy), and the connection is not known to be fit for another request."""
+    with pooled_connection(stub) as conn:
+        resp = send(conn, stub, body)
+        if resp.status not in (200, 500):
+            raise http.client.HTTPException(f"{resp.status} {resp.reason}")
+        data = resp.read()
     return resp.status, resp.reason, data
 
 
 def _keep_cookie(stub: Any, cookie: str) -> None:
     """What pyVmomi does with a cookie vCenter sets on any answer: later calls send it."""
     stub.cookie = cookie
-    session = SimpleCookie(cookie).get(SoapAdapter.COOKIE_NAME)
-    if session and isinstance(stub, SoapAdapter.SoapStubAdapter):
+    if session := SimpleCookie(cookie).get(SoapAdapter.COOKIE_NAME):
         super(SoapAdapter.SoapStubAdapter, stub).SetSessionId(session.value)
 
 
@@ -120,13 +146,13 @@ def retrieve_leaves(
     if options is None:
         options = VmomiSupport.GetVmodlType("vmodl.query.PropertyCollector.RetrieveOptions")()
     body: bytes | None = retrieve_request(stub, collector, spec, options)
-    more = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx")
+    result = type(collector)._GetMethodInfo("ContinueRetrievePropertiesEx").result
     values: dict[str, dict[str, Any]] = {}
     structured: list[str] = []
     while body is not None:
         status, reason, data = post(stub, body)
         if status != 200:
-            refused(stub, status, reason, data, more.result)  # RetrieveResult, as the first
+            refused(stub, status, reason, data, result)  # RetrieveResult, as the first
         root = ET.fromstring(data)
         for objects in root.iter(f"{VIM}objects"):
             moid = objects.findtext(f"{VIM}obj") or ""
@@ -136,7 +162,7 @@ def retrieve_leaves(
             else:
                 values[moid] = props
         token = root.findtext(_TOKEN)
-        body = stub.SerializeRequest(collector, more, [token]) if token else None
+        body = continue_request(stub, collector, token) if token else None
     return values, structured
 
 

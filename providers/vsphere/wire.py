@@ -24,6 +24,7 @@ from planner.gc_pause import collector_paused
 from planner.model.diagnostics import error
 from providers.vsphere.page_fetch import pipelined_pages, serial_pages
 from providers.vsphere.pages import PageReader
+from providers.vsphere.soap import continue_request
 
 VIM = "{urn:vim25}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -201,13 +202,7 @@ def fetch_vm_records_wire(
     RetrievePropertiesEx (soap.retrieve_request). The collector stays paused until the last
     record is taken (or the generator is closed), so the caller's conversion of each record
     runs paused too."""
-    pc_type = type(collector)
-
-    def next_body(token: str) -> Any:
-        return stub.SerializeRequest(
-            collector, pc_type._GetMethodInfo("ContinueRetrievePropertiesEx"), [token]
-        )
-
+    next_body = functools.partial(continue_request, stub, collector)
     ahead = pipelined and os.environ.get("VCPLAN_NO_PIPELINE") != "1"
     pages = pipelined_pages if ahead else serial_pages
     reader = PageReader(without_other_devices)

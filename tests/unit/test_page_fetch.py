@@ -1,6 +1,7 @@
 """Fetching the inventory pages over HTTP (docs/performance.md#pipelined-pages), against a
 local HTTP server standing in for vCenter's front end: what reaches the user when vCenter
-answers with something other than a page, and a read stopped early."""
+answers with something other than a page, a read stopped early, a session cookie vCenter
+sets on a page (kept by pyVmomi's own stub), and a call's connection after an HTTP error."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pyVmomi import SoapAdapter
 
 from planner.model.diagnostics import DiagnosticError
 from providers.vsphere.page_fetch import pipelined_pages, roomy, serial_pages
+from providers.vsphere.soap import post
 from tests.unit.test_page_reader import response
 
 PAGES = {b"first": response(3, "page-2"), b"page-2": response(2)}
@@ -33,10 +36,13 @@ class Handler(BaseHTTPRequestHandler):
     hold_seconds = 5.0
     asked: list[bytes] = []
     next_asked = threading.Event()
+    cookies: list[str] = []  # the Cookie header of each request
+    set_cookie: str | None = None  # a Set-Cookie header on each answer
 
     def do_POST(self) -> None:  # noqa: N802  (http.server's name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.asked.append(body)
+        self.cookies.append(self.headers["Cookie"])
         if body != b"first":
             self.next_asked.set()
         if body == self.hang_on:
@@ -51,6 +57,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         data = self.pages[body]
         self.send_response(200)
+        if self.set_cookie:
+            self.send_header("Set-Cookie", self.set_cookie)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if body == b"first" and self.hold_first:
@@ -83,7 +91,7 @@ def stub() -> Iterator[Stub]:
     Handler.status, Handler.hang_on, Handler.pages, Handler.hold_first = 200, None, PAGES, False
     Handler.protocol_version = "HTTP/1.0"
     Handler.hold_seconds = 5.0
-    Handler.asked = []
+    Handler.asked, Handler.cookies, Handler.set_cookie = [], [], None
     Handler.release.clear()
     Handler.next_asked.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -209,3 +217,34 @@ def test_a_network_connection_keeps_its_buffer_and_the_kernels_autotuning() -> N
         sock = Sock(segment=segment, buffer=131072)
         roomy(SimpleNamespace(sock=sock))
         assert sock.set == []
+
+
+def pyvmomi_stub(stub: Stub) -> Any:
+    """pyVmomi's own stub (its pool, its cookie) on the local server, as a session has it."""
+    real = SoapAdapter.SoapStubAdapter(url=f"http://127.0.0.1:{stub.port}{stub.path}")
+    real.cookie = 'vmware_soap_session="before"'
+    return real
+
+
+@pytest.mark.parametrize("pages", [pipelined_pages, serial_pages])
+def test_a_session_cookie_set_on_a_page_is_sent_with_the_next_request(
+    stub: Stub, pages: Any
+) -> None:
+    """As pyVmomi keeps a cookie vCenter sets on any answer (its InvokeMethod)."""
+    Handler.set_cookie = 'vmware_soap_session="renewed"; Path=/; HttpOnly'
+    real = pyvmomi_stub(stub)
+    list(pages(real, b"first", next_body))
+    assert Handler.cookies == ['vmware_soap_session="before"', Handler.set_cookie]
+    assert real.sessionId == "renewed"
+
+
+def test_an_http_error_is_raised_as_pyvmomi_raises_it_and_its_connection_is_not_pooled(
+    stub: Stub,
+) -> None:
+    real = pyvmomi_stub(stub)
+    post(real, b"first")
+    assert len(real.pool) == 1  # an answer gives its connection back
+    Handler.status = 503  # a proxy in front of vCenter
+    with pytest.raises(http.client.HTTPException, match="^503 Service Unavailable$"):
+        post(real, b"first")
+    assert real.pool == []
